@@ -1,0 +1,62 @@
+"""The ``ecom`` command line: the root group, and errors turned into words in one place.
+
+Each command group lives in its own module here and is added below. Every ``EcomError`` becomes
+one line on stderr and the exit code of its class (:mod:`ecom.errors`); ``ECOM_RAISE_ERRORS=1``
+shows the traceback instead. Exit codes:
+
+====  ==========================================================
+0     done
+1     an ecom error not classed below
+2     usage error (unknown option, missing argument)
+3     configuration error: bad settings or input, nothing ran
+4     the cart failed or refused (driver error)
+5     a record could not be imported or mapped
+====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+import ecom
+from ecom.errors import EcomError
+
+
+class EcomGroup(click.Group):
+    """A click group that turns ecom's errors into one line and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EcomError as exc:
+            if os.environ.get("ECOM_RAISE_ERRORS"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=EcomGroup)
+@click.version_option(ecom.__version__, prog_name="ecom")
+def cli() -> None:
+    """ecom: import cart orders into your back office; push status, stock and products back."""
+
+
+def echo_json(data: Any) -> None:
+    """Print machine-readable output: stable key order, Decimals and datetimes as strings."""
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def main() -> None:  # console script entry point
+    cli(prog_name="ecom")
+
+
+from ecom.cli import plugins as _plugins  # noqa: E402  (command modules register themselves)
+
+__all__ = ["cli", "echo_json", "main"]
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Fake carts: a driver's stand-in for its cart's API, for tests and the demo.
+
+Each driver ships a :class:`FakeCart` built from its cart's public documentation: a stateful WSGI
+application serving the same paths, auth, pagination, limits and error bodies as the real API.
+It runs in process (:meth:`FakeCart.transport`, an httpx transport) or on a loopback port
+(:meth:`FakeCart.serve`). The base class adds what every fake needs and no cart defines: a log of
+the requests it answered, and failures injected on demand (429 with ``Retry-After``, 5xx, slow
+answers) so retries can be tested against the cart's own error shapes.
+
+The abstract methods are the fake's side of the conformance suite: ways to seed the cart and to
+look at its state that the driver's API calls cannot fake.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
+
+from ecom.records import CartProduct, Connection
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request the fake answered."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    write: bool
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: float | None
+    delay: float
+
+
+class FakeCart(abc.ABC):
+    """Base of every driver's fake cart. Subclasses implement :meth:`app` and the state methods."""
+
+    #: the cart kind this fake stands in for (the driver's ``CartInfo.kind``)
+    kind: str = ""
+
+    def __init__(self) -> None:
+        self.requests: list[LoggedRequest] = []
+        self._failures: deque[_Failure] = deque()
+        self._lock = threading.RLock()
+
+    # -- the cart's API ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """The cart's API as a WSGI application."""
+
+    def is_write(self, method: str, path: str, body: bytes) -> bool:
+        """Whether a request changes the cart (GraphQL carts override: mutations are writes)."""
+        return method not in ("GET", "HEAD", "OPTIONS")
+
+    def failure_response(self, status: int, retry_after: float | None) -> tuple[list[tuple[str, str]], bytes]:
+        """Headers and body the cart sends with an injected 429 / 5xx, in the cart's own shape."""
+        headers = [("Content-Type", "application/json")]
+        if retry_after is not None:
+            headers.append(("Retry-After", f"{retry_after:g}"))
+        return headers, b'{"error": "injected failure"}'
+
+    # -- the fake's side of the conformance suite --------------------------------------------
+
+    @abc.abstractmethod
+    def connection(self, base_url: str, *, valid: bool = True) -> Connection:
+        """Connection settings for this fake at ``base_url``: accepted ones, or (``valid=False``)
+        credentials the fake refuses as the real cart would."""
+
+    @abc.abstractmethod
+    def seed(self, *, orders: int = 0, products: int = 0, seed: int = 0) -> None:
+        """Add ``orders`` realistic generated orders and ``products`` products (with stock) whose
+        SKUs :meth:`skus` lists. The same ``seed`` gives the same data."""
+
+    @abc.abstractmethod
+    def skus(self) -> list[str]:
+        """Every SKU the cart sells, sorted."""
+
+    @abc.abstractmethod
+    def stock(self, sku: str, location: str | None = None) -> int | None:
+        """The quantity the cart holds for ``sku`` at ``location`` (None = default), or None when
+        the cart does not know the SKU or does not track its stock."""
+
+    @abc.abstractmethod
+    def product(self, sku: str) -> CartProduct | None:
+        """The product the cart holds for ``sku``, as a record, or None."""
+
+    @abc.abstractmethod
+    def tracking(self, order_id: str) -> list[str]:
+        """Tracking numbers the cart holds for the order with this external id."""
+
+    # -- what the base class gives every fake ----------------------------------------------
+
+    def fail_next(self, status: int, *, times: int = 1, retry_after: float | None = None, delay: float = 0.0) -> None:
+        """Answer the next ``times`` requests with ``status`` (after ``delay`` seconds) instead
+        of serving them. ``retry_after`` adds a ``Retry-After`` header."""
+        with self._lock:
+            self._failures.extend(_Failure(status, retry_after, delay) for _ in range(times))
+
+    def writes(self) -> list[LoggedRequest]:
+        """The requests answered so far that changed the cart."""
+        return [r for r in self.requests if r.write]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = _Body(body)
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        with self._lock:
+            failure = self._failures.popleft() if self._failures else None
+        captured: dict[str, int] = {}
+
+        def recording_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"] = int(status.split()[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        if failure is not None:
+            if failure.delay:
+                time.sleep(failure.delay)
+            headers, payload = self.failure_response(failure.status, failure.retry_after)
+            recording_start(f"{failure.status} {httpx.codes.get_reason_phrase(failure.status)}", headers)
+            result: Iterable[bytes] = [payload]
+        else:
+            with self._lock:
+                result = list(self.app(environ, recording_start))
+        with self._lock:
+            write = failure is None and self.is_write(method, path, body)
+            self.requests.append(LoggedRequest(method, path, query, captured.get("status", 0), write))
+        return result
+
+    def transport(self) -> httpx.WSGITransport:
+        """An in-process httpx transport answering from this fake."""
+        return httpx.WSGITransport(app=self)
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve the fake on a loopback port in a background thread; yields its base URL."""
+        server = make_server(host, port, self, server_class=_ThreadingServer, handler_class=_QuietHandler)
+        thread = threading.Thread(target=server.serve_forever, name=f"fake-{self.kind}", daemon=True)
+        thread.start()
+        try:
+            yield f"http://{host}:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+
+
+class _Body:
+    """A re-readable request body (the fake reads it once to log, the app reads it again)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pos = data, 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else self._pos + size
+        chunk, self._pos = self._data[self._pos : end], min(end, len(self._data))
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def serve_forever(fake: FakeCart, host: str, port: int) -> None:
+    """Run a fake on a loopback port until interrupted (``python -m ecom_<cart>.fake``)."""
+    with fake.serve(host, port) as url:
+        print(f"fake {fake.kind} cart listening on {url} (Ctrl-C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)

@@ -1,0 +1,157 @@
+"""The cart contract: what a cart driver implements, one hookspec per operation.
+
+A driver is a module registered under the entry-point group ``ecom``; it implements these hooks
+with ``@ecom.hookimpl``. The core calls each operation on **the integration's own driver only**,
+always with keyword arguments, and speaks only the records of :mod:`ecom.records`. A driver
+implements the operations its cart supports; the core reads which from the hooks it implements.
+
+The long form, with an example per hook, is ``docs/plugin-hooks.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ecom.fake import FakeCart
+    from ecom.records import (
+        CartInfo,
+        CartOrder,
+        CartProduct,
+        Connection,
+        ConnectionReport,
+        Page,
+        PushResult,
+        StatusUpdate,
+        StockLevel,
+    )
+
+hookspec = pluggy.HookspecMarker("ecom")
+hookimpl = pluggy.HookimplMarker("ecom")
+
+
+@hookspec
+def describe_cart() -> CartInfo:
+    """Describe the cart this driver talks to: its kind, title, what the four connection fields
+    mean for it, and how its order statuses map to the six web order statuses.
+
+    Every driver implements it; ``ecom plugins list``, ``ecom integration add`` and the docs
+    read it.
+
+    :return: a :class:`~ecom.records.CartInfo`.
+    """
+
+
+@hookspec(firstresult=True)
+def test_connection(connection: Connection, operations: frozenset[str]) -> ConnectionReport:
+    """Check that the cart answers and accepts the credentials.
+
+    Stops at first non-None result.
+
+    :param connection: how to reach the cart (:class:`~ecom.records.Connection`).
+    :param operations: the hook names the integration has switched on (e.g. ``push_inventory``),
+        so the driver can name a permission those need and the credentials lack.
+    :return: a :class:`~ecom.records.ConnectionReport` saying what the cart answered; permissions
+        missing for the enabled operations go in its ``warnings``.
+    :raises ecom.errors.AuthError: the cart refused the credentials; the message is the cart's.
+    :raises ecom.errors.DriverError: the cart could not be reached or answered with an error.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Page[CartOrder]]:
+    """Read the cart's orders changed at or after ``since``, a page at a time.
+
+    Stops at first non-None result.
+
+    Return a generator: the core stores each page before asking for the next, so the whole
+    history is never in memory. Yield every order the cart returns, archived ones included (with
+    ``archived`` set): filtering is the core's job. A payload that cannot be translated goes in
+    the page's ``failures`` and never stops the others (:func:`ecom.records.translate_page`).
+
+    :param connection: how to reach the cart.
+    :param since: the watermark (timezone-aware), already moved back by the core's overlap
+        window; None means every order (first sync, or a full re-read).
+    :return: an iterator of :class:`~ecom.records.Page` of :class:`~ecom.records.CartOrder`.
+    :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
+    :raises ecom.errors.AuthError: the credentials were refused.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
+    """Read the cart's products (one record per sellable variant), a page at a time, for Import
+    Products.
+
+    Stops at first non-None result.
+
+    :param connection: how to reach the cart.
+    :param since: only products changed at or after this time; None means all.
+    :return: an iterator of :class:`~ecom.records.Page` of :class:`~ecom.records.CartProduct`.
+    :raises ecom.errors.DriverError: as for :func:`fetch_orders`.
+    """
+
+
+@hookspec(firstresult=True)
+def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[PushResult]:
+    """Apply back-office order changes in the cart: shipped (with tracking), voided, closed, or
+    the merchant's "cart status after import".
+
+    Stops at first non-None result.
+
+    :param connection: how to reach the cart.
+    :param updates: the :class:`~ecom.records.StatusUpdate` batch.
+    :return: one :class:`~ecom.records.PushResult` per update, in order, ``ref`` = the order's
+        external id. A refused update is a failed result in the cart's words, never an exception.
+    :raises ecom.errors.AuthError: the credentials were refused (the whole batch fails).
+    :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
+    """
+
+
+@hookspec(firstresult=True)
+def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[PushResult]:
+    """Set the available quantity of each SKU in the cart.
+
+    Stops at first non-None result.
+
+    :param connection: how to reach the cart; ``connection.refs`` caches SKU → cart ids.
+    :param levels: the :class:`~ecom.records.StockLevel` batch (only changed quantities, unless
+        the admin asked for a full push).
+    :return: one :class:`~ecom.records.PushResult` per level, in order, ``ref`` = the SKU. An
+        unknown SKU or a refused quantity is a failed result, never an exception.
+    :raises ecom.errors.AuthError: the credentials were refused (the whole batch fails).
+    :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
+    """
+
+
+@hookspec(firstresult=True)
+def upsert_products(connection: Connection, products: list[CartProduct]) -> list[PushResult]:
+    """Create products in the cart, or update the ones that exist (matched by ``external_id``,
+    then by SKU): name, description, price, weight, active.
+
+    Stops at first non-None result.
+
+    :param connection: how to reach the cart.
+    :param products: the :class:`~ecom.records.CartProduct` batch.
+    :return: one :class:`~ecom.records.PushResult` per product, in order, ``ref`` = the SKU,
+        ``action`` created or updated, ``external_id`` the cart's id.
+    :raises ecom.errors.AuthError: the credentials were refused (the whole batch fails).
+    :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
+    """
+
+
+@hookspec(firstresult=True)
+def fake_cart() -> FakeCart:
+    """Hand the core a new, empty fake of this driver's cart (:class:`ecom.fake.FakeCart`).
+
+    Stops at first non-None result.
+
+    The driver conformance suite (:mod:`ecom.testing`) and ``ecom demo`` run against it, in
+    process or on a loopback port. Each call returns a fresh fake with its own state.
+
+    :return: a :class:`~ecom.fake.FakeCart`.
+    """

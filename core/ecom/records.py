@@ -1,0 +1,415 @@
+"""The canonical cart records: the one language drivers and the core speak.
+
+A driver translates its cart's payloads into these records and back; every business rule in the
+core reads only these. They are plain data models (pydantic), never database tables, and their
+JSON form is public and versioned (:data:`RECORDS_VERSION`, schema in ``docs/records.schema.json``):
+``ecom integration preview`` reads it and the Custom Cart protocol sends it over the wire.
+
+Conventions, which validation enforces:
+
+- money is :class:`~decimal.Decimal` (a string in JSON) in the currency of the order or product
+  that holds it; never float;
+- datetimes are timezone-aware;
+- external ids are strings, whatever the cart uses;
+- ``raw`` keeps the cart's own payload for the record, for troubleshooting and custom rules.
+
+Change a record only by adding optional fields; anything else bumps :data:`RECORDS_VERSION`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
+
+RECORDS_VERSION = "1.0"
+
+ZERO = Decimal("0")
+
+
+class Record(BaseModel):
+    """Base of the canonical records: strict about unknown fields, Decimal kept exact."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class WebOrderStatus(str, enum.Enum):
+    """The six web order statuses every driver maps its cart's statuses to (SPEC §2)."""
+
+    PROCESSING = "processing"
+    ON_CREDIT_HOLD = "on_credit_hold"
+    PAYMENT_PENDING = "payment_pending"
+    APPROVED = "approved"
+    VOIDED = "voided"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").title()
+
+
+class CartAddress(Record):
+    """A billing or shipping address as the cart holds it."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = Field(None, description="State or province code where the cart has one, else its name.")
+    postal_code: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 country code.")
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+class CartCustomer(Record):
+    """The cart's customer behind an order. ``external_id`` is None for a guest checkout."""
+
+    external_id: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    tax_exempt: bool = False
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+class CartTaxLine(Record):
+    """One tax charged by the cart, on a line, a shipping line, a fee or the whole order."""
+
+    title: str
+    rate: Decimal | None = Field(None, description="Fraction, e.g. 0.08875; None when the cart gives none.")
+    amount: Decimal
+
+
+class CartLine(Record):
+    """One product line of an order.
+
+    ``unit_price`` is the price per unit before discounts, as the cart shows it: excluding tax
+    unless the order's ``taxes_included`` is set. ``discount`` is the total discount allocated to
+    the line (all units).
+    """
+
+    external_id: str
+    sku: str | None = None
+    name: str = ""
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = ZERO
+    taxable: bool = True
+    tax_lines: list[CartTaxLine] = Field(default_factory=list)
+    product_id: str | None = None
+    variant_id: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class CartShippingLine(Record):
+    """A shipping charge: the cart's method text (and code, carrier) and its price."""
+
+    external_id: str | None = None
+    title: str
+    code: str | None = None
+    carrier: str | None = None
+    price: Decimal
+    discount: Decimal = ZERO
+    tax_lines: list[CartTaxLine] = Field(default_factory=list)
+
+
+class CartFee(Record):
+    """A fee line the cart adds (gift wrap, handling...)."""
+
+    external_id: str | None = None
+    name: str
+    amount: Decimal
+    taxable: bool = False
+    tax_lines: list[CartTaxLine] = Field(default_factory=list)
+
+
+class CartDiscount(Record):
+    """A discount applied to the order: a code the buyer typed, or an automatic one."""
+
+    code: str
+    amount: Decimal
+    kind: str | None = Field(None, description="The cart's own kind: percentage, fixed_amount, ...")
+
+
+class CartPayment(Record):
+    """How the order was paid: the cart's payment method (gateway) text."""
+
+    method: str
+    amount: Decimal | None = None
+    reference: str | None = None
+
+
+class CartOrder(Record):
+    """A web order as the cart holds it, translated, with everything the mapping engine reads.
+
+    ``status`` is the driver's mapping of the cart's status to the six web order statuses;
+    ``cart_status`` keeps the cart's own word. ``archived`` orders are never imported.
+    The totals are the cart's own and are kept as the truth the transaction must match.
+    """
+
+    external_id: str
+    number: str = Field(description="The order number the merchant and the buyer see, e.g. #1042.")
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    currency: str = Field(min_length=3, max_length=3)
+    status: WebOrderStatus
+    cart_status: str | None = None
+    secondary_status: str | None = Field(None, description="The cart's fulfilment status.")
+    financial_status: str | None = None
+    sales_channel: str | None = None
+    archived: bool = False
+    customer: CartCustomer | None = None
+    billing: CartAddress | None = None
+    shipping: CartAddress | None = None
+    lines: list[CartLine] = Field(default_factory=list)
+    shipping_lines: list[CartShippingLine] = Field(default_factory=list)
+    fees: list[CartFee] = Field(default_factory=list)
+    discounts: list[CartDiscount] = Field(default_factory=list)
+    payments: list[CartPayment] = Field(default_factory=list)
+    tax_lines: list[CartTaxLine] = Field(default_factory=list, description="Order-level taxes, summed by title.")
+    taxes_included: bool = False
+    total_tax: Decimal = ZERO
+    total: Decimal
+    note: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class CartProduct(Record):
+    """A sellable product or variant, identified by SKU across ecom and the cart.
+
+    ``external_id`` is the cart's id of the sellable unit (the variant where the cart has them);
+    ``parent_id`` the product it belongs to. On export the core fills what the back office knows
+    and leaves ``external_id`` set when a binding exists.
+    """
+
+    sku: str | None
+    name: str
+    external_id: str | None = None
+    parent_id: str | None = None
+    variant_title: str | None = None
+    description: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    weight: Decimal | None = None
+    weight_unit: Literal["kg", "g", "lb", "oz"] | None = None
+    active: bool = True
+    quantity: int | None = Field(None, description="Stock the cart shows, when it tracks it.")
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class StockLevel(Record):
+    """A quantity to set in the cart for one SKU, at one cart location (None = the default)."""
+
+    sku: str
+    quantity: int
+    location: str | None = None
+    external_id: str | None = Field(None, description="The cart's id for the SKU's stock record, when known.")
+
+
+class StatusUpdate(Record):
+    """A change of an order's state, pushed from the back office to the cart.
+
+    ``kind``: ``shipped`` (with tracking), ``voided``, ``closed``, or ``cart_status``: set the
+    merchant's chosen "cart status after import" (``cart_status``).
+    """
+
+    order_id: str = Field(description="The cart's external id of the order.")
+    number: str | None = None
+    kind: Literal["shipped", "voided", "closed", "cart_status"]
+    tracking_number: str | None = None
+    carrier: str | None = None
+    tracking_url: str | None = None
+    shipped_at: AwareDatetime | None = None
+    cart_status: str | None = None
+
+
+class PushResult(Record):
+    """What the cart did with one record of a write batch. A bad record never fails the batch.
+
+    ``ref`` names the record as the merchant knows it (SKU, order number); ``message`` is the
+    cart's own words when it refused.
+    """
+
+    ref: str
+    ok: bool
+    action: Literal["created", "updated", "unchanged", "failed"] = "updated"
+    external_id: str | None = None
+    message: str | None = None
+    retryable: bool = False
+
+    @classmethod
+    def failed(cls, ref: str, message: str, *, retryable: bool = False) -> PushResult:
+        return cls(ref=ref, ok=False, action="failed", message=message, retryable=retryable)
+
+
+class RecordFailure(Record):
+    """A cart record the driver could not translate: which one, why, and its payload."""
+
+    ref: str
+    message: str
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+T = TypeVar("T", CartOrder, CartProduct)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a fetch: the records translated, and the ones that could not be."""
+
+    records: list[T] = Field(default_factory=list)
+    failures: list[RecordFailure] = Field(default_factory=list)
+
+
+def translate_page(
+    raws: Iterable[dict[str, Any]],
+    translate: Callable[[dict[str, Any]], T | None],
+    ref: Callable[[dict[str, Any]], str],
+) -> Page[T]:
+    """Translate a page of cart payloads, turning each one that fails into a :class:`RecordFailure`.
+
+    One malformed payload never stops the others. ``translate`` may return None to skip a
+    payload that is not a record for ecom (e.g. a checkout draft).
+    """
+    page: Page[T] = Page()
+    for raw in raws:
+        try:
+            record = translate(raw)
+        except Exception as exc:  # noqa: BLE001 - any translation bug is this record's error
+            try:
+                name = ref(raw)
+            except Exception:  # noqa: BLE001
+                name = "(unidentified record)"
+            page.failures.append(RecordFailure(ref=name, message=f"{type(exc).__name__}: {exc}", raw=raw))
+        else:
+            if record is not None:
+                page.records.append(record)
+    return page
+
+
+class ConnectionFields(Record):
+    """What the four connection settings mean for a cart, in the admin's words."""
+
+    website_name: str
+    api_url: str
+    username: str
+    password: str
+
+
+class CartInfo(Record):
+    """How a driver describes its cart to the core, the CLI and the docs.
+
+    ``statuses`` maps each of the cart's order statuses to one of the six web order statuses,
+    or to ``"archived"`` / ``"not imported"``.
+    """
+
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    fields: ConnectionFields
+    statuses: dict[str, WebOrderStatus | Literal["archived", "not imported"]]
+    docs_url: str | None = None
+
+
+class ConnectionReport(Record):
+    """A successful Test Connection: what the cart said, and anything the admin should fix."""
+
+    message: str
+    details: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class RefCache:
+    """Where a driver keeps the cart ids it resolved (SKU → variant → inventory item, ...).
+
+    In a job it is backed by the integration's bindings, so a lookup is made once, not each run;
+    this in-memory form serves tests and previews.
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], str] = {}
+
+    def get(self, kind: str, key: str) -> str | None:
+        return self._data.get((kind, key))
+
+    def set(self, kind: str, key: str, value: str) -> None:
+        self._data[(kind, key)] = value
+
+    def forget(self, kind: str, key: str) -> None:
+        self._data.pop((kind, key), None)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything a driver needs to reach one cart. Passed to every operation hook.
+
+    :ivar website_name: / api_url / username / password: the integration's four General fields;
+        their meaning is the driver's (see :class:`CartInfo`). The password is a secret: read it
+        with ``password.get_secret_value()`` and never put it in a message.
+    :ivar options: driver-specific settings (e.g. a custom status map), as the admin set them.
+    :ivar transport: an httpx transport to use instead of the network (tests, the demo's fakes).
+    :ivar refs: the cache of resolved cart ids.
+    """
+
+    website_name: str
+    api_url: str
+    username: str = ""
+    password: SecretStr = field(default_factory=lambda: SecretStr(""))
+    options: dict[str, Any] = field(default_factory=dict)
+    transport: Any = None
+    refs: RefCache = field(default_factory=RefCache)
+
+    def __repr__(self) -> str:  # the dataclass repr is fine, but be explicit that no secret shows
+        return f"Connection(website_name={self.website_name!r}, api_url={self.api_url!r}, username={self.username!r}, password='**********')"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a message or a log line."""
+        value = self.password.get_secret_value()
+        return (value,) if value else ()
+
+
+PUBLIC_RECORDS: tuple[type[BaseModel], ...] = (
+    CartOrder,
+    CartProduct,
+    StockLevel,
+    StatusUpdate,
+    PushResult,
+    RecordFailure,
+    CartInfo,
+    ConnectionReport,
+)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of every public record, under one ``$defs``."""
+    from pydantic.json_schema import models_json_schema
+
+    _, schema = models_json_schema(
+        [(model, "validation") for model in PUBLIC_RECORDS],
+        title=f"ecom canonical cart records {RECORDS_VERSION}",
+    )
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["version"] = RECORDS_VERSION
+    return schema
+
+
+if __name__ == "__main__":  # python -m ecom.records > docs/records.schema.json
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))

@@ -57,7 +57,7 @@ def make_manager(*, load_entrypoints: bool = True) -> PluginManager:
 def _load_entrypoints(manager: PluginManager) -> None:
     wanted = os.environ.get("ECOM_LOAD_PLUGINS")
     allowed = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
-    for ep in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
+    for ep in sorted(_entry_points(), key=lambda e: e.name):
         dist = ep.dist
         dist_name = dist.metadata["Name"] if dist is not None else ep.name
         if allowed is not None and dist_name not in allowed:
@@ -73,6 +73,10 @@ def _load_entrypoints(manager: PluginManager) -> None:
             continue
         if dist is not None:
             manager.distributions[ep.name] = dist
+
+
+def _entry_points() -> importlib.metadata.EntryPoints:
+    return importlib.metadata.entry_points(group=GROUP)
 
 
 def _trace(pm: pluggy.PluginManager) -> None:

@@ -411,5 +411,6 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-if __name__ == "__main__":  # python -m ecom.records > docs/records.schema.json
-    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+def schema_text() -> str:
+    """The JSON Schema as published in ``docs/records.schema.json``."""
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"

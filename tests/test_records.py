@@ -1,0 +1,100 @@
+"""The canonical records: exact money, aware datetimes, a stable public JSON form."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from ecom.records import (
+    RECORDS_VERSION,
+    CartOrder,
+    Connection,
+    PushResult,
+    WebOrderStatus,
+    schema_text,
+    translate_page,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ORDER_JSON = {
+    "external_id": "5931274601234",
+    "number": "#1042",
+    "created_at": "2025-03-14T10:21:07-04:00",
+    "updated_at": "2025-03-14T10:23:55-04:00",
+    "currency": "USD",
+    "status": "processing",
+    "lines": [{"external_id": "1", "sku": "TEE-BLK-M", "quantity": 2, "unit_price": "25.00", "discount": "5.00"}],
+    "total": "67.14",
+}
+
+
+def test_the_published_schema_is_current():
+    published = (ROOT / "docs" / "records.schema.json").read_text()
+    assert published == schema_text(), (
+        "docs/records.schema.json is stale; regenerate it with: "
+        "python -c 'from ecom.records import schema_text; print(schema_text(), end=\"\")' > docs/records.schema.json"
+    )
+    published = json.loads(published)
+    assert published["version"] == RECORDS_VERSION
+
+
+def test_an_order_round_trips_through_its_json_form_with_exact_money():
+    order = CartOrder.model_validate(ORDER_JSON)
+    assert order.lines[0].unit_price == Decimal("25.00")
+    assert order.status is WebOrderStatus.PROCESSING
+    data = json.loads(order.model_dump_json())
+    assert data["total"] == "67.14" and data["lines"][0]["unit_price"] == "25.00"
+    assert CartOrder.model_validate(data) == order
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValidationError, match="timezone"):
+        CartOrder.model_validate({**ORDER_JSON, "created_at": "2025-03-14T10:21:07"})
+
+
+def test_unknown_fields_are_refused_so_typos_do_not_pass_silently():
+    with pytest.raises(ValidationError, match="totl"):
+        CartOrder.model_validate({**ORDER_JSON, "totl": "1"})
+
+
+def test_translate_page_keeps_good_records_and_names_the_bad_one():
+    raws = [{"id": 1, "total": "5.00"}, {"id": 2, "total": "five"}, {"id": 3, "total": "7.00"}, {"id": 4, "draft": True}]
+
+    def translate(raw):
+        if raw.get("draft"):
+            return None
+        return CartOrder.model_validate({**ORDER_JSON, "external_id": str(raw["id"]), "total": raw["total"]})
+
+    page = translate_page(raws, translate, ref=lambda raw: f"order {raw['id']}")
+    assert [o.external_id for o in page.records] == ["1", "3"]
+    assert [f.ref for f in page.failures] == ["order 2"]
+    assert "total" in page.failures[0].message
+    assert page.failures[0].raw == {"id": 2, "total": "five"}
+
+
+def test_translate_page_survives_a_payload_without_an_id():
+    page = translate_page([{}], lambda raw: raw["id"], ref=lambda raw: raw["id"])
+    assert page.failures[0].ref == "(unidentified record)"
+
+
+def test_connection_never_shows_its_password():
+    connection = Connection(website_name="Shop", api_url="https://x.test", password=SecretStr("cs_secret_123"))
+    assert "cs_secret_123" not in repr(connection) and "cs_secret_123" not in str(connection)
+    assert connection.secrets == ("cs_secret_123",)
+    assert Connection(website_name="a", api_url="b").secrets == ()
+
+
+def test_failed_push_result_says_why():
+    result = PushResult.failed("SKU-1", "Unknown SKU")
+    assert (result.ok, result.action, result.message) == (False, "failed", "Unknown SKU")
+
+
+def test_web_order_status_labels_are_the_admins_words():
+    assert [s.label for s in WebOrderStatus] == [
+        "Processing", "On Credit Hold", "Payment Pending", "Approved", "Voided", "Closed",
+    ]

@@ -1,0 +1,458 @@
+"""The HTTP helper every cart driver uses: timeouts, retries, pacing and redaction in one place.
+
+A driver builds one :class:`CartHTTP` per operation from the integration's
+:class:`~ecom.records.Connection` and calls ``get``/``post``/... with paths relative to its API::
+
+    with CartHTTP(connection, base_url=connection.api_url + "/api/v1",
+                  headers={"Authorization": f"Bearer {connection.password.get_secret_value()}"},
+                  error_message=cart_words) as http:
+        orders = http.get("/orders", params={"limit": 50}).json()
+
+What the helper does for every request:
+
+- **transport**: ``connection.transport`` when set (a fake cart, a mock), else the network;
+- **timeouts**: :data:`DEFAULT_TIMEOUT` unless the driver gives its own;
+- **retries**: 429, 500/502/503/504 (and Cloudflare's 520-524), timeouts and connection errors
+  are retried up to ``max_attempts`` times with jittered exponential backoff, or after the
+  ``Retry-After`` the cart sent (seconds or an HTTP date). A ``Retry-After`` longer than
+  ``max_wait`` ends the retries at once: the job engine reschedules the job rather than sleep
+  for minutes. The last failure raises :class:`~ecom.errors.RetryableError` naming the method,
+  the path and what the cart said. A request marked ``idempotent=False`` is retried only when
+  the cart cannot have acted on it (429, connection refused);
+- **errors**: 401/403 raise :class:`~ecom.errors.AuthError`, other 4xx
+  :class:`~ecom.errors.RejectedError`, each with the cart's own words, which the driver's
+  ``error_message(response)`` extracts from its error body (:func:`default_error_message`
+  otherwise);
+- **pacing**: a driver's :class:`Pacer` is asked how long to wait before each request and shown
+  each response; it may ask for a successful-looking response to be retried (Shopify's GraphQL
+  ``THROTTLED`` comes as HTTP 200);
+- **redaction**: the connection's secrets, auth header values, and query parameters that look
+  like secrets (:data:`SECRET_PARAMS`) never reach a log line or an error message. Logging is
+  at debug level on the ``ecom.http`` logger.
+
+Waiting goes through ``sleep`` (default :func:`default_sleep`, looked up at call time so a test
+suite can patch ``ecom.http.default_sleep``), and Retry-After dates are read against ``clock``.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import logging
+import random as _random
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol
+from urllib.parse import quote, quote_plus
+
+import httpx
+
+from ecom import __version__
+from ecom.errors import AuthError, ConfigError, DriverError, RejectedError, RetryableError
+from ecom.records import Connection
+
+log = logging.getLogger("ecom.http")
+
+#: Connect quickly or fail; give a slow cart time to answer a big page.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Statuses worth retrying: rate limited, or a server/gateway failure that usually passes.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+#: Query parameter names whose values are secrets (compared case-insensitively).
+SECRET_PARAMS = frozenset(
+    {
+        "access_token", "api_key", "apikey", "auth", "client_secret", "consumer_key", "consumer_secret",
+        "key", "oauth_consumer_key", "oauth_signature", "oauth_token", "password", "refresh_token",
+        "secret", "sig", "signature", "token",
+    }
+)
+#: Header names containing one of these words carry secrets.
+SECRET_HEADER_WORDS = ("authorization", "token", "secret", "key", "signature", "password", "cookie")
+REDACTED = "***"
+#: Shorter values are not redacted: replacing every "1" or "ab" would make messages unreadable.
+MIN_SECRET_LENGTH = 4
+
+_SECRET_PARAM_RE = re.compile(
+    r"(?P<name>[?&;](?:%s)=)[^&;#\s\"'<>]*" % "|".join(sorted(map(re.escape, SECRET_PARAMS), key=len, reverse=True)),
+    re.IGNORECASE,
+)
+
+
+def default_sleep(seconds: float) -> None:
+    """How :class:`CartHTTP` waits when not given a ``sleep``; test suites patch this name."""
+    time.sleep(seconds)
+
+
+class Redactor:
+    """Removes secrets from text: known values (and their URL-encoded forms) and the values of
+    query parameters that look like secrets."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._values: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        if not secret or len(secret) < MIN_SECRET_LENGTH:
+            return
+        self._values.update({secret, quote(secret, safe=""), quote_plus(secret)})
+
+    def __call__(self, text: str) -> str:
+        for value in sorted(self._values, key=len, reverse=True):
+            text = text.replace(value, REDACTED)
+        return _SECRET_PARAM_RE.sub(lambda m: m.group("name") + REDACTED, text)
+
+
+class Pacer(Protocol):
+    """What a driver passes to pace its requests from the cart's rate-limit signals."""
+
+    def wait(self) -> float:
+        """Seconds to wait before sending the next request (0 to send now)."""
+
+    def observe(self, response: httpx.Response) -> float | None:
+        """Learn from a response's rate-limit signals. Return seconds after which to retry this
+        request although its status says success (e.g. a GraphQL ``THROTTLED`` error), or None."""
+
+
+class RateLimitPacer:
+    """A :class:`Pacer` for carts that announce their budget in headers (``X-RateLimit-Remaining``
+    and ``X-RateLimit-Reset``, seconds until the window resets): when the budget falls to
+    ``reserve``, the next request waits for the reset."""
+
+    def __init__(
+        self,
+        *,
+        remaining_header: str = "X-RateLimit-Remaining",
+        reset_header: str = "X-RateLimit-Reset",
+        reserve: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.remaining_header, self.reset_header, self.reserve = remaining_header, reset_header, reserve
+        self._clock = clock
+        self._resume_at = 0.0
+
+    def wait(self) -> float:
+        return max(0.0, self._resume_at - self._clock())
+
+    def observe(self, response: httpx.Response) -> float | None:
+        try:
+            remaining = int(response.headers[self.remaining_header])
+            reset = float(response.headers[self.reset_header])
+        except (KeyError, ValueError):
+            return None
+        if remaining <= self.reserve:
+            self._resume_at = self._clock() + max(0.0, reset)
+        return None
+
+
+def default_error_message(response: httpx.Response) -> str:
+    """The cart's words from an error response: the usual JSON keys (``message``, ``error``,
+    ``errors``, ``detail``...), else a short plain-text body, else the HTTP reason phrase."""
+    try:
+        words = _words(response.json())
+    except ValueError:
+        words = ""
+    if not words:
+        text = response.text.strip()
+        words = text if text and not text.startswith("<") else ""
+    words = words or response.reason_phrase or f"HTTP {response.status_code}"
+    return words if len(words) <= 500 else words[:497] + "..."
+
+
+_MESSAGE_KEYS = ("message", "error_description", "error", "errors", "detail", "title", "msg", "description")
+
+
+def _words(body: Any) -> str:
+    if isinstance(body, str):
+        return body.strip()
+    if isinstance(body, list):
+        return "; ".join(w for w in map(_words, body) if w)
+    if isinstance(body, dict):
+        for key in _MESSAGE_KEYS:
+            if key in body and (words := _words(body[key])):
+                return words
+        if all(isinstance(v, (str, list)) for v in body.values()):  # {"field": ["can't be blank"]}
+            return "; ".join(f"{k}: {w}" for k, v in body.items() if (w := _words(v)))
+    return ""
+
+
+def retry_after(response: httpx.Response, now: float) -> float | None:
+    """Seconds the cart asked us to wait (``Retry-After`` in seconds or as an HTTP date, read
+    against ``now``, a POSIX timestamp), or None when it did not say."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class CartHTTP:
+    """An :class:`httpx.Client` for one cart, with retries, pacing, error mapping and redaction.
+
+    :param connection: the integration's connection; its ``transport`` is used when set, its
+        ``secrets`` are redacted, its ``api_url`` is the default ``base_url``.
+    :param base_url: the API root that request paths are relative to.
+    :param headers: headers sent with every request (auth headers are redacted from output).
+    :param auth: httpx auth, e.g. ``(user, password)`` for HTTP Basic (redacted too).
+    :param params: query parameters sent with every request (e.g. query-string auth).
+    :param timeout: seconds, or an :class:`httpx.Timeout`.
+    :param max_attempts: tries per request, the first included.
+    :param backoff: the first retry's delay ceiling in seconds; doubled at each retry.
+    :param max_backoff: the largest backoff delay.
+    :param max_wait: the longest the helper waits before one retry; a longer ``Retry-After``
+        gives up at once with :class:`~ecom.errors.RetryableError`.
+    :param pacer: the driver's :class:`Pacer`, or None.
+    :param error_message: extracts the cart's words from an error response.
+    :param secrets: more values to redact (e.g. a consumer key sent in the username field).
+    :param sleep: how to wait; default :func:`default_sleep`.
+    :param clock: POSIX time now, for ``Retry-After`` dates.
+    :param random: a float in [0, 1) for the backoff jitter.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        base_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Any = None,
+        params: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_attempts: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_wait: float = 60.0,
+        pacer: Pacer | None = None,
+        error_message: Callable[[httpx.Response], str] = default_error_message,
+        secrets: Iterable[str] = (),
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts, self.backoff, self.max_backoff, self.max_wait = max_attempts, backoff, max_backoff, max_wait
+        self.pacer, self.error_message = pacer, error_message
+        self._sleep, self._clock, self._random = sleep, clock, random
+        self.redact = Redactor([*connection.secrets, *secrets])
+        for name, value in (headers or {}).items():
+            if any(word in name.lower() for word in SECRET_HEADER_WORDS):
+                self.redact.add(value)
+                self.redact.add(value.partition(" ")[2])  # "Bearer <token>" -> the token alone
+        if isinstance(auth, tuple) and len(auth) == 2:
+            user, password = auth
+            self.redact.add(password)
+            self.redact.add(base64.b64encode(f"{user}:{password}".encode()).decode())
+        for name, value in (params or {}).items():
+            if name.lower() in SECRET_PARAMS:
+                self.redact.add(str(value))
+        self.client = httpx.Client(
+            base_url=base_url if base_url is not None else connection.api_url,
+            headers={"User-Agent": f"ecom/{__version__}", "Accept": "application/json", **(headers or {})},
+            auth=auth,
+            params=params,
+            timeout=timeout,
+            transport=connection.transport,
+            follow_redirects=True,
+        )
+
+    # -- the verbs ----------------------------------------------------------------------------
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send a request, retrying what is worth retrying; return a successful response.
+
+        :param params: query parameters; None values are left out.
+        :param json: a JSON body.
+        :param idempotent: False for a request the cart must not receive twice (e.g. create an
+            order): it is then retried only on 429 and refused connections.
+        :raises RetryableError: the cart kept failing, or asked to wait longer than ``max_wait``.
+        :raises AuthError: 401 or 403.
+        :raises RejectedError: any other 4xx.
+        :raises ConfigError: the API URL is not a usable http(s) URL.
+        """
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        for attempt in range(1, self.max_attempts + 1):
+            self._pause(self.pacer.wait() if self.pacer else 0.0, "pacing", method, path)
+            status: int | None = None
+            try:
+                response = self.client.request(method, path, params=query, json=json, headers=headers)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise ConfigError(self.redact(f"The API URL is not usable for {method} {path}: {exc}")) from None
+            except httpx.TransportError as exc:
+                what = _transport_words(exc)
+                log.debug(self.redact(f"{method} {path} failed: {what} (attempt {attempt}/{self.max_attempts})"))
+                unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+                if not (idempotent or unsent):
+                    raise self._give_up(method, path, attempt, what, None) from None
+                wait = self._backoff(attempt)
+            except httpx.RequestError as exc:  # too many redirects, undecodable body...
+                raise DriverError(self.redact(f"{method} {path}: {type(exc).__name__}: {exc}")) from None
+            else:
+                status = response.status_code
+                log.debug(
+                    "%s %s -> %s (attempt %d/%d)",
+                    method, self.redact(str(response.request.url)), status, attempt, self.max_attempts,
+                )
+                hint = self.pacer.observe(response) if self.pacer else None
+                if hint is None and status not in RETRY_STATUSES:
+                    if status < 400:
+                        return response
+                    raise self._refusal(method, path, response)
+                what = f"HTTP {status}: {self._cart_words(response)}"
+                if hint is None and not (idempotent or status == 429):
+                    raise self._give_up(method, path, attempt, what, status) from None
+                asked = hint if hint is not None else retry_after(response, self._clock())
+                if asked is not None and asked > self.max_wait:
+                    raise RetryableError(
+                        self.redact(
+                            f"{method} {path}: the cart asked to retry after {asked:g}s, longer than the "
+                            f"{self.max_wait:g}s this job waits; last answer {what}"
+                        ),
+                        status=status,
+                    )
+                wait = asked if asked is not None else self._backoff(attempt)
+            if attempt == self.max_attempts:
+                raise self._give_up(method, path, attempt, what, status)
+            self._pause(wait, f"retry {attempt + 1}/{self.max_attempts} after {what}", method, path)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    # -- pagination ---------------------------------------------------------------------------
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        next_params: Callable[[httpx.Response, dict[str, Any]], dict[str, Any] | None],
+    ) -> Iterator[httpx.Response]:
+        """GET ``path`` page after page: yield each page's response, then ask
+        ``next_params(response, params)`` for the next page's parameters (None: the last page).
+        :func:`page_numbers` and :func:`cursors` build ``next_params`` for the common styles."""
+        current: dict[str, Any] | None = dict(params or {})
+        while current is not None:
+            response = self.get(path, params=current)
+            yield response
+            current = next_params(response, current)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> CartHTTP:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- inside -------------------------------------------------------------------------------
+
+    def _cart_words(self, response: httpx.Response) -> str:
+        try:
+            words = self.error_message(response)
+        except Exception:  # noqa: BLE001 - a driver's extractor must never hide the real error
+            words = default_error_message(response)
+        return self.redact(words or response.reason_phrase or f"HTTP {response.status_code}")
+
+    def _refusal(self, method: str, path: str, response: httpx.Response) -> DriverError:
+        status = response.status_code
+        words = self._cart_words(response)
+        cls = AuthError if status in (401, 403) else RejectedError
+        return cls(self.redact(f"{words} (HTTP {status} on {method} {path})"), status=status)
+
+    def _give_up(self, method: str, path: str, attempts: int, what: str, status: int | None) -> RetryableError:
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        return RetryableError(self.redact(f"{method} {path} failed after {tries}: {what}"), status=status)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with "equal jitter": a delay in [ceiling/2, ceiling]."""
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return ceiling * (0.5 + 0.5 * self._random())
+
+    def _pause(self, seconds: float, why: str, method: str, path: str) -> None:
+        if seconds <= 0:
+            return
+        log.debug(self.redact(f"waiting {seconds:.2f}s before {method} {path}: {why}"))
+        (self._sleep or default_sleep)(seconds)
+
+
+def _transport_words(exc: httpx.TransportError) -> str:
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not reach the cart"
+    detail = str(exc)
+    return f"{kind} ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
+def page_numbers(
+    param: str = "page", total_pages_header: str = "X-WP-TotalPages"
+) -> Callable[[httpx.Response, dict[str, Any]], dict[str, Any] | None]:
+    """``next_params`` for page-number paging (WooCommerce): the next page until the header's
+    total; without the header, until a page comes back empty."""
+
+    def next_params(response: httpx.Response, params: dict[str, Any]) -> dict[str, Any] | None:
+        page = int(params.get(param, 1))
+        total = response.headers.get(total_pages_header)
+        if total is not None:
+            return {**params, param: page + 1} if page < int(total) else None
+        return {**params, param: page + 1} if response.json() else None
+
+    return next_params
+
+
+def cursors(
+    next_cursor: Callable[[httpx.Response], str | None], param: str = "cursor"
+) -> Callable[[httpx.Response, dict[str, Any]], dict[str, Any] | None]:
+    """``next_params`` for cursor paging: ``next_cursor(response)`` reads the cursor of the next
+    page from the response (None or empty: the last page)."""
+
+    def next_params(response: httpx.Response, params: dict[str, Any]) -> dict[str, Any] | None:
+        cursor = next_cursor(response)
+        return {**params, param: cursor} if cursor else None
+
+    return next_params
+
+
+class _RedactHttpxLog(logging.Filter):
+    """httpx logs every request URL at INFO; query-string auth (WooCommerce) must not leak there."""
+
+    _redact = Redactor()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._redact(str(a)) if isinstance(a, (str, httpx.URL)) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactHttpxLog())

@@ -1,0 +1,235 @@
+"""Where the back office lives: the database URL, engines, sessions and migrations.
+
+By default the database is the SQLite file ``ecom.db`` in the working folder; ``ECOM_DATABASE_URL``
+points ecom at any SQLAlchemy URL instead (``postgresql://user@host/db`` uses psycopg 3). SQLite
+connections enforce foreign keys and wait for a busy database instead of failing at once.
+
+The schema is Alembic's (``ecom/migrations``, configured here, no ``alembic.ini``): :func:`upgrade`
+brings a database to the latest revision and :func:`init` is ``ecom init``. Commands that read or
+write the back office open it with :func:`open_engine`, which refuses, in one line, a database
+that does not exist or is not at the revision this ecom expects. Maintainers run Alembic's own
+commands with ``python -m ecom.db`` (e.g. ``python -m ecom.db revision --autogenerate -m "..."
+--rev-id 0003``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import CommandLine, Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
+
+from ecom.errors import ConfigError
+
+ENV_VAR = "ECOM_DATABASE_URL"
+DEFAULT_URL = "sqlite:///ecom.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT = 30  # seconds a SQLite connection waits for another writer
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: ``url``, else ``ECOM_DATABASE_URL``, else ``sqlite:///ecom.db``.
+
+    ``postgresql://`` and ``postgres://`` URLs are given the psycopg 3 driver.
+    """
+    raw = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    try:
+        parsed = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"{ENV_VAR} is not a database URL (expected e.g. sqlite:///ecom.db or postgresql://user@host/db).") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def display_url(url: str) -> str:
+    """``url`` fit to print: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str | None = None, *, for_migrations: bool = False) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`).
+
+    SQLite connections get ``PRAGMA foreign_keys=ON`` and a busy timeout. ``for_migrations``
+    makes SQLite transactions cover DDL too (so a failed upgrade changes nothing) and turns
+    foreign keys off while tables are rebuilt, as SQLite requires.
+    """
+    url = database_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+        foreign_keys = "OFF" if for_migrations else "ON"
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            if for_migrations:
+                dbapi_connection.isolation_level = None  # we say BEGIN ourselves, below
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA foreign_keys={foreign_keys}")
+            cursor.close()
+
+        if for_migrations:
+
+            @sa.event.listens_for(engine, "begin")
+            def _on_begin(connection: sa.Connection) -> None:
+                connection.exec_driver_sql("BEGIN")
+
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url)
+
+
+@contextmanager
+def session(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back if it raises."""
+    with Session(engine, expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+# --- migrations ------------------------------------------------------------------------------
+
+
+def alembic_config(url: str | None = None, connection: sa.Connection | None = None) -> Config:
+    """Alembic's configuration for ecom's migrations, built in code (no ``alembic.ini``)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The latest revision this ecom knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "ecom ships at least one migration"
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision ``engine``'s database is at, or None when it has never been migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> str | None:
+    """Migrate the database at ``url`` to ``revision`` (the latest by default), in one transaction.
+
+    Returns the revision the database is at afterwards. A SQLite file is created if missing.
+    """
+    url = database_url(url)
+    engine = make_engine(url, for_migrations=True)
+    try:
+        with engine.begin() as connection:  # every step in one transaction: all or nothing
+            command.upgrade(alembic_config(url, connection), revision)
+        return current_revision(engine)
+    except OperationalError as exc:
+        raise ConfigError(f"Cannot migrate the database {display_url(url)}: {exc.orig}") from exc
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What ``ecom init`` did: the database, its revision before (None = new) and after."""
+
+    url: str
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def init(url: str | None = None) -> InitReport:
+    """Create the database, or upgrade it to the latest revision; never loses data (``ecom init``)."""
+    url = database_url(url)
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise ConfigError(f"Cannot create the database {path}: the folder {path.parent} does not exist.")
+    before = None
+    if path is None or path.exists():
+        engine = make_engine(url)
+        try:
+            before = current_revision(engine)
+        except OperationalError as exc:
+            raise ConfigError(f"Cannot open the database {display_url(url)}: {exc.orig}") from exc
+        finally:
+            engine.dispose()
+        _refuse_unknown(url, before)
+    return InitReport(url=url, before=before, after=upgrade(url))
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """An engine for an existing database at the latest revision, or a ConfigError saying why not."""
+    url = database_url(url)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise ConfigError(f"No ecom database at {path}: run `ecom init` to create it (or set {ENV_VAR}).")
+    engine = make_engine(url)
+    try:
+        revision = current_revision(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise ConfigError(f"Cannot open the database {display_url(url)}: {exc.orig}") from exc
+    if revision != head_revision():
+        engine.dispose()
+        _refuse_unknown(url, revision)
+        if revision is None:
+            raise ConfigError(f"The database {display_url(url)} is not initialised: run `ecom init`.")
+        raise ConfigError(f"The database {display_url(url)} is at revision {revision}, ecom needs {head_revision()}: run `ecom init` to upgrade it.")
+    return engine
+
+
+def _refuse_unknown(url: str, revision: str | None) -> None:
+    if revision is not None and revision not in known_revisions():
+        raise ConfigError(
+            f"The database {display_url(url)} is at revision {revision}, which this ecom does not know "
+            "(it was made by a newer ecom): upgrade ecom."
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m ecom.db ARGS``: Alembic's command line on ecom's migrations and database."""
+    cli = CommandLine(prog="python -m ecom.db")
+    options = cli.parser.parse_args(argv)
+    if not hasattr(options, "cmd"):
+        cli.parser.error("too few arguments")
+    config = alembic_config()
+    config.cmd_opts = options
+    cli.run_cmd(config, options)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,132 @@
+"""Talking to the Admin GraphQL API: the pinned version, the client, pacing by query cost, errors.
+
+The one place the API version is named (:data:`API_VERSION`). Requests go through the core's
+:class:`ecom.http.CartHTTP` (timeouts, retries, redaction); this module adds what is Shopify's own:
+the ``X-Shopify-Access-Token`` header, a :class:`CostPacer` that waits until the leaky bucket
+(``extensions.cost.throttleStatus``) holds the cost of the next query and has a ``THROTTLED`` answer
+(HTTP 200) retried after the time the restore rate implies, and GraphQL errors turned into ecom's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from ecom import AuthError, Connection, RejectedError, RetryableError
+from ecom.http import CartHTTP
+
+API_VERSION = "2026-07"
+GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
+#: Shopify refuses a query whose requested cost is above this (``MAX_COST_EXCEEDED``).
+MAX_QUERY_COST = 1000
+
+
+class CostError(RejectedError):
+    """The query asked for more than the single-query maximum cost."""
+
+
+class CostPacer:
+    """Paces requests by Shopify's calculated query cost (a :class:`ecom.http.Pacer`).
+
+    It remembers the bucket as last reported and the requested cost of the last query, and before
+    each request waits until the bucket, refilled at the restore rate, holds that cost again.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.available: float | None = None
+        self.maximum = float(MAX_QUERY_COST)
+        self.restore = 0.0
+        self.requested = 0.0
+        self.seen_at = 0.0
+
+    def wait(self) -> float:
+        if self.available is None or self.restore <= 0:
+            return 0.0
+        now = min(self.maximum, self.available + (self.clock() - self.seen_at) * self.restore)
+        return max(0.0, (min(self.requested, self.maximum) - now) / self.restore)
+
+    def observe(self, response: httpx.Response) -> float | None:
+        try:
+            body = response.json()
+            cost = body["extensions"]["cost"]
+            status = cost["throttleStatus"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        self.available, self.seen_at = float(status["currentlyAvailable"]), self.clock()
+        self.maximum, self.restore = float(status["maximumAvailable"]), float(status["restoreRate"])
+        self.requested = float(cost.get("requestedQueryCost") or 0)
+        if "THROTTLED" in error_codes(body) and self.restore > 0:
+            return max(0.0, (self.requested - self.available) / self.restore)
+        return None
+
+    def budget(self) -> float:
+        """The largest requested cost a single query may have now."""
+        return min(float(MAX_QUERY_COST), self.maximum)
+
+
+def error_codes(body: Any) -> set[str]:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return set()
+    return {str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
+
+
+def api_root(connection: Connection) -> str:
+    """``https://{shop}.myshopify.com`` from the API URL, or from the shop name when it is blank."""
+    url = connection.api_url.strip() or f"{connection.website_name.strip()}.myshopify.com"
+    return (url if "://" in url else "https://" + url).rstrip("/")
+
+
+class Shopify:
+    """One conversation with a shop: a :class:`CartHTTP` plus a :class:`CostPacer`."""
+
+    def __init__(self, connection: Connection, **http_options: Any) -> None:
+        self.connection = connection
+        self.pacer = CostPacer()
+        token = connection.password.get_secret_value()
+        self.http = CartHTTP(
+            connection,
+            base_url=api_root(connection),
+            headers={"X-Shopify-Access-Token": token, "Content-Type": "application/json"},
+            pacer=self.pacer,
+            **http_options,
+        )
+
+    def __enter__(self) -> Shopify:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
+    def option(self, name: str, default: Any) -> Any:
+        return self.connection.options.get(name, default)
+
+    def query(self, document: str, variables: dict[str, Any] | None = None, *, idempotent: bool = True) -> dict[str, Any]:
+        """Run a query or mutation; return its ``data``. GraphQL errors raise: ``ACCESS_DENIED``
+        :class:`AuthError`, ``MAX_COST_EXCEEDED`` :class:`CostError`, ``THROTTLED`` (after the
+        HTTP helper's retries) and ``INTERNAL_SERVER_ERROR`` :class:`RetryableError`, others
+        :class:`RejectedError`, each in Shopify's words."""
+        body = {"query": document, "variables": variables or {}}
+        response = self.http.post(GRAPHQL_PATH, json=body, idempotent=idempotent)
+        payload = response.json()
+        if not payload.get("errors"):
+            return payload["data"]
+        words = self.http.redact("; ".join(str(e.get("message", e)) for e in payload["errors"]))
+        codes = error_codes(payload)
+        if "ACCESS_DENIED" in codes:
+            raise AuthError(words, status=response.status_code)
+        if "MAX_COST_EXCEEDED" in codes:
+            raise CostError(words, status=response.status_code)
+        if codes & {"THROTTLED", "INTERNAL_SERVER_ERROR"}:
+            raise RetryableError(words, status=response.status_code)
+        raise RejectedError(words, status=response.status_code)
+
+    def page_size(self, first: int, requested: float, ceiling: int = 250) -> int:
+        """The page size whose requested cost stays within :meth:`CostPacer.budget`, learnt from
+        the cost Shopify reported for a page of ``first`` (cost ≈ 2 + first × per-node cost)."""
+        per_node = max(1.0, (requested - 2) / max(first, 1))
+        return max(1, min(ceiling, int((self.pacer.budget() - 2) // per_node)))

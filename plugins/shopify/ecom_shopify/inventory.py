@@ -1,0 +1,105 @@
+"""Setting available quantities with ``inventorySetQuantities``, in batches.
+
+Stock lives on an inventory item at a location. A SKU is resolved to its variant, product and
+inventory item once (a ``productVariants`` search for up to 50 SKUs per call) and the ids are kept
+in ``connection.refs``; locations are resolved by name or id from ``options["locations"]`` (back-office
+location → Shopify location), the default being ``options["default_location"]`` or the shop's primary
+location. From 2026-04 every quantity must carry ``changeFromQuantity`` (null: ecom is the source of
+truth and skips the compare-and-swap) and the mutation needs an ``@idempotent`` key, one UUID per
+batch, reused when the HTTP helper retries it. The mutation is all-or-nothing: when Shopify refuses
+some quantities, those become failures and the rest of the batch is sent again once.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from ecom import PushResult, RejectedError, StockLevel
+from ecom_shopify import queries
+from ecom_shopify.api import Shopify
+
+INDEX = re.compile(r"^\d+$")
+
+
+def resolve_skus(shop: Shopify, skus: list[str]) -> None:
+    """Cache ``variant``, ``product`` and ``inventory_item`` ids for the SKUs not cached yet."""
+    refs = shop.connection.refs
+    missing = [s for s in dict.fromkeys(skus) if refs.get("inventory_item", s) is None]
+    for start in range(0, len(missing), 50):
+        chunk = missing[start : start + 50]
+        search = " OR ".join(f'sku:"{sku}"' for sku in chunk)
+        for node in shop.query(queries.VARIANTS_BY_SKU, {"first": 250, "query": search})["productVariants"]["nodes"]:
+            if node.get("sku") in chunk and refs.get("inventory_item", node["sku"]) is None:
+                refs.set("variant", node["sku"], node["id"])
+                refs.set("product", node["sku"], node["product"]["id"])
+                refs.set("inventory_item", node["sku"], node["inventoryItem"]["id"])
+
+
+def location_id(shop: Shopify, name: str | None) -> str:
+    """The Shopify location for a back-office location (None: the default one)."""
+    refs = shop.connection.refs
+    wanted = shop.option("locations", {}).get(name, name) if name else shop.option("default_location", "")
+    if wanted.startswith("gid://shopify/Location/"):
+        return wanted
+    if refs.get("location", wanted) is None:
+        data = shop.query(queries.LOCATIONS)
+        refs.set("location", "", data["primary"]["id"])
+        for node in data["locations"]["nodes"]:
+            refs.set("location", node["name"], node["id"])
+    found = refs.get("location", wanted)
+    if found is None:
+        raise RejectedError(f"Shopify has no location named {wanted!r}")
+    return found
+
+
+def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
+    resolve_skus(shop, [level.sku for level in levels])
+    results: list[PushResult | None] = [None] * len(levels)
+    ready: list[tuple[int, dict[str, Any]]] = []
+    for i, level in enumerate(levels):
+        item = shop.connection.refs.get("inventory_item", level.sku)
+        try:
+            if item is None:
+                raise RejectedError(f"Shopify has no variant with SKU {level.sku}")
+            quantity = {"inventoryItemId": item, "locationId": location_id(shop, level.location),
+                        "quantity": level.quantity, "changeFromQuantity": None}
+        except RejectedError as exc:
+            results[i] = PushResult.failed(level.sku, str(exc))
+        else:
+            ready.append((i, quantity))
+    cap = int(shop.option("inventory_batch", 250))
+    for start in range(0, len(ready), cap):
+        _send(shop, levels, ready[start : start + cap], results)
+    return [r for r in results if r is not None]
+
+
+def _send(shop: Shopify, levels: list[StockLevel], batch: list[tuple[int, dict[str, Any]]], results: list[PushResult | None]) -> None:
+    for _attempt in range(2):
+        if not batch:
+            return
+        key = str(uuid.uuid4())
+        variables = {"key": key, "input": {
+            "name": "available", "reason": "correction", "referenceDocumentUri": f"gid://ecom/InventoryPush/{key}",
+            "quantities": [quantity for _, quantity in batch]}}
+        payload = shop.query(queries.SET_QUANTITIES, variables)["inventorySetQuantities"]
+        errors = payload["userErrors"]
+        if not errors:
+            for i, _ in batch:
+                results[i] = PushResult(ref=levels[i].sku, ok=True, external_id=shop.connection.refs.get("inventory_item", levels[i].sku))
+            return
+        refused: dict[int, list[dict[str, Any]]] = {}
+        for error in errors:
+            path = [str(p) for p in error.get("field") or []]
+            at = next((int(p) for p in path if INDEX.match(p)), None)
+            for position in range(len(batch)) if at is None or at >= len(batch) else [at]:
+                refused.setdefault(position, []).append(error)
+        for position, refusals in refused.items():
+            i = batch[position][0]
+            results[i] = PushResult.failed(levels[i].sku, "; ".join(e["message"] for e in refusals))
+            if any(e.get("code") == "INVALID_INVENTORY_ITEM" for e in refusals):
+                shop.connection.refs.forget("inventory_item", levels[i].sku)
+        batch = [entry for position, entry in enumerate(batch) if position not in refused]
+    for i, _ in batch:
+        results[i] = PushResult.failed(levels[i].sku, "not set: Shopify refused the batch it was in twice")

@@ -1,0 +1,94 @@
+"""Products both ways: read every variant for Import Products, create or update by SKU for Export.
+
+A new SKU becomes a product with one variant through ``productSet``; an existing one (found by
+its variant id, else by SKU through the cached resolver in :mod:`ecom_shopify.inventory`) gets its
+product fields (``productUpdate``) and its variant's price, SKU and weight
+(``productVariantsBulkUpdate``) in one request, leaving the product's other variants alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ecom import CartProduct, Page, PushResult, RejectedError, translate_page
+from ecom_shopify import queries, translate
+from ecom_shopify.api import CostError, Shopify
+from ecom_shopify.inventory import resolve_skus
+from ecom_shopify.orders import search
+
+
+def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
+    first, after, query = int(shop.option("product_page_size", 10)), None, search(since)
+    while True:
+        try:
+            data = shop.query(queries.PRODUCTS, {"first": first, "after": after, "query": query})["products"]
+        except CostError:
+            if first == 1:
+                raise
+            first = max(1, first // 2)
+            continue
+        rows = [{"product": p, "variant": v} for p in data["nodes"] for v in _variants(shop, p)]
+        yield translate_page(
+            rows,
+            lambda row: translate.product(row["product"], row["variant"]),
+            ref=lambda row: row["variant"].get("sku") or row["variant"]["id"],
+        )
+        if not data["pageInfo"]["hasNextPage"]:
+            return
+        after, first = data["pageInfo"]["endCursor"], shop.page_size(first, shop.pacer.requested)
+
+
+def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
+    variants = product["variants"]
+    found = list(variants["nodes"])
+    while variants["pageInfo"]["hasNextPage"]:
+        variables = {"id": product["id"], "after": variants["pageInfo"]["endCursor"]}
+        variants = shop.query(queries.PRODUCT_VARIANTS, variables)["product"]["variants"]
+        found += variants["nodes"]
+    return found
+
+
+def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:
+    refs = shop.connection.refs
+    resolve_skus(shop, [p.sku for p in products if p.sku and not (p.external_id and p.parent_id)])
+    results = []
+    for record in products:
+        ref = record.sku or record.name
+        variant = record.external_id or (record.sku and refs.get("variant", record.sku))
+        product = record.parent_id or (record.sku and refs.get("product", record.sku))
+        try:
+            if variant and product:
+                results.append(_update(shop, record, ref, product, variant))
+            else:
+                results.append(_create(shop, record, ref))
+        except RejectedError as exc:
+            results.append(PushResult.failed(ref, str(exc)))
+    return results
+
+
+def _update(shop: Shopify, record: CartProduct, ref: str, product: str, variant: str) -> PushResult:
+    variables = {
+        "product": {"id": product, **translate.product_fields(record)},
+        "productId": product,
+        "variants": [{"id": variant, **translate.variant_input(record)}],
+    }
+    data = shop.query(queries.PRODUCT_UPDATE, variables)
+    words = translate.user_errors(data["productUpdate"]["userErrors"] + data["productVariantsBulkUpdate"]["userErrors"])
+    if words:
+        raise RejectedError(words)
+    return PushResult(ref=ref, ok=True, action="updated", external_id=variant)
+
+
+def _create(shop: Shopify, record: CartProduct, ref: str) -> PushResult:
+    payload = shop.query(queries.PRODUCT_SET, {"input": translate.product_set_input(record)}, idempotent=False)["productSet"]
+    if payload["userErrors"]:
+        raise RejectedError(translate.user_errors(payload["userErrors"]))
+    created = payload["product"]
+    variant = created["variants"]["nodes"][0]
+    if record.sku:
+        shop.connection.refs.set("variant", record.sku, variant["id"])
+        shop.connection.refs.set("product", record.sku, created["id"])
+        shop.connection.refs.set("inventory_item", record.sku, variant["inventoryItem"]["id"])
+    return PushResult(ref=ref, ok=True, action="created", external_id=variant["id"])

@@ -1,0 +1,114 @@
+"""Pushing back-office order changes to Shopify: fulfil with tracking, close, cancel, tag.
+
+The orders of a batch are read first in one query (``nodes``: their open fulfillment orders, and
+whether they are already closed or cancelled), so a re-run finds nothing left to do and writes
+nothing. Shipped creates one fulfillment per assigned location from the open fulfillment orders;
+voided runs ``orderCancel``, which Shopify completes as a background job that is polled for a
+while; the cart status after import is added as a tag. A user error is that order's failure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ecom import PushResult, RejectedError, StatusUpdate
+from ecom import http as ecom_http
+from ecom_shopify import queries
+from ecom_shopify.api import Shopify
+from ecom_shopify.translate import user_errors
+
+FULFILLABLE = {"OPEN", "IN_PROGRESS"}
+
+
+def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
+    ids = list(dict.fromkeys(u.order_id for u in updates))
+    orders: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 50):
+        for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": ids[start : start + 50]})["nodes"]:
+            if node:
+                orders[node["id"]] = node
+    results = []
+    for update in updates:
+        order = orders.get(update.order_id)
+        try:
+            if order is None:
+                raise RejectedError(f"Shopify has no order {update.order_id}")
+            results.append(HANDLERS[update.kind](shop, update, order))
+        except RejectedError as exc:
+            results.append(PushResult.failed(update.order_id, str(exc)))
+    return results
+
+
+def _done(update: StatusUpdate, message: str, action: str = "unchanged", external_id: str | None = None) -> PushResult:
+    return PushResult(ref=update.order_id, ok=True, action=action, message=message, external_id=external_id)  # type: ignore[arg-type]
+
+
+def _check(payload: dict[str, Any], key: str = "userErrors") -> None:
+    if payload.get(key):
+        raise RejectedError(user_errors(payload[key]))
+
+
+def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for fo in order["fulfillmentOrders"]["nodes"]:
+        if fo["status"] in FULFILLABLE:
+            groups[((fo.get("assignedLocation") or {}).get("location") or {}).get("id", "")].append(fo["id"])
+    if not groups:
+        return _done(update, f"{order['name']} has no open fulfillment order: already fulfilled")
+    tracking = {"number": update.tracking_number, "company": update.carrier, "url": update.tracking_url}
+    created = []
+    for fulfillment_orders in groups.values():
+        fulfillment = {
+            "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo} for fo in fulfillment_orders],
+            "trackingInfo": {k: v for k, v in tracking.items() if v},
+            "notifyCustomer": bool(shop.option("notify_customer", False)),
+        }
+        payload = shop.query(queries.FULFILL, {"fulfillment": fulfillment})["fulfillmentCreate"]
+        _check(payload)
+        created.append(payload["fulfillment"]["id"])
+    return _done(update, f"fulfilled {order['name']}", "updated", ",".join(created))
+
+
+def closed(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
+    if order.get("closed"):
+        return _done(update, f"{order['name']} is already closed")
+    _check(shop.query(queries.CLOSE, {"input": {"id": order["id"]}})["orderClose"])
+    return _done(update, f"closed {order['name']}", "updated")
+
+
+def voided(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
+    if order.get("cancelledAt"):
+        return _done(update, f"{order['name']} is already cancelled")
+    variables = {
+        "orderId": order["id"],
+        "reason": shop.option("cancel_reason", "OTHER"),
+        "refundMethod": {"originalPaymentMethodsRefund": True} if shop.option("cancel_refund", False) else None,
+        "restock": bool(shop.option("cancel_restock", True)),
+        "notifyCustomer": bool(shop.option("notify_customer", False)),
+        "staffNote": "Voided in the back office (ecom)",
+    }
+    payload = shop.query(queries.CANCEL, variables)["orderCancel"]
+    _check(payload, "orderCancelUserErrors")
+    job, delay = payload["job"], 0.5
+    for _ in range(int(shop.option("cancel_polls", 5))):
+        if job is None or job["done"]:
+            return _done(update, f"cancelled {order['name']}", "updated")
+        ecom_http.default_sleep(delay)
+        delay *= 2
+        job = shop.query(queries.JOB, {"id": job["id"]})["job"]
+    if job is None or job["done"]:
+        return _done(update, f"cancelled {order['name']}", "updated")
+    return _done(update, f"Shopify accepted the cancellation of {order['name']}; its job {job['id']} is still running", "updated")
+
+
+def cart_status(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
+    if not update.cart_status:
+        raise RejectedError("no cart status to set")
+    if update.cart_status in (order.get("tags") or []):
+        return _done(update, f"{order['name']} is already tagged {update.cart_status!r}")
+    _check(shop.query(queries.TAGS_ADD, {"id": order["id"], "tags": [update.cart_status]})["tagsAdd"])
+    return _done(update, f"tagged {order['name']} {update.cart_status!r}", "updated")
+
+
+HANDLERS = {"shipped": shipped, "closed": closed, "voided": voided, "cart_status": cart_status}

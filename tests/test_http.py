@@ -333,7 +333,7 @@ class FakeClock:
 
 def test_rate_limit_pacer_waits_for_the_reset_once_the_budget_is_spent() -> None:
     clock = FakeClock()
-    pacer = RateLimitPacer(clock=clock)
+    pacer = RateLimitPacer(clock=clock, margin=0.5)
     headers = [{"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "30"}, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "30"}]
     script = Script(*(ok(headers=h) for h in headers), ok())
     slept: list[float] = []
@@ -348,7 +348,7 @@ def test_rate_limit_pacer_waits_for_the_reset_once_the_budget_is_spent() -> None
     assert slept == []
     clock.now += 10
     http.get("/c")
-    assert slept == [20.0]
+    assert slept == [20.5]
     assert pacer.wait() == 0.0
 
 

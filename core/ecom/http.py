@@ -117,7 +117,8 @@ class Pacer(Protocol):
 class RateLimitPacer:
     """A :class:`Pacer` for carts that announce their budget in headers (``X-RateLimit-Remaining``
     and ``X-RateLimit-Reset``, seconds until the window resets): when the budget falls to
-    ``reserve``, the next request waits for the reset."""
+    ``reserve``, the next request waits for the reset, plus ``margin`` seconds so that it lands
+    after the cart's window despite rounding and latency."""
 
     def __init__(
         self,
@@ -125,9 +126,11 @@ class RateLimitPacer:
         remaining_header: str = "X-RateLimit-Remaining",
         reset_header: str = "X-RateLimit-Reset",
         reserve: int = 0,
+        margin: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.remaining_header, self.reset_header, self.reserve = remaining_header, reset_header, reserve
+        self.margin = margin
         self._clock = clock
         self._resume_at = 0.0
 
@@ -141,7 +144,7 @@ class RateLimitPacer:
         except (KeyError, ValueError):
             return None
         if remaining <= self.reserve:
-            self._resume_at = self._clock() + max(0.0, reset)
+            self._resume_at = self._clock() + max(0.0, reset) + self.margin
         return None
 
 

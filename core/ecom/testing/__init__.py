@@ -22,6 +22,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ecom import plugins as ecom_plugins_module
+from ecom.testing.conformance import driver_conformance  # noqa: F401  (the conformance suite)
+from ecom.testing.drivers import ecom_http_sleeps  # noqa: F401  (fixture re-exported for pytest)
 from ecom.testing.database import ecom_db  # noqa: F401  (fixture re-exported for pytest)
 
 

@@ -328,13 +328,15 @@ def driver_conformance(kind: str, *, plugin: Any = None, base_url: str = FAKE_BA
             said: list[str] = []
             cart_fake.seed(orders=self.seed_orders, products=self.seed_products, seed=7)
             if cart_driver.implements("test_connection"):
-                said.append(repr(cart_driver.call("test_connection", connection=connection, operations=frozenset(OPERATIONS))))
+                everything = frozenset(OPERATIONS)
+                said.append(repr(cart_driver.call("test_connection", connection=connection, operations=everything)))
                 with pytest.raises(AuthError) as refused:
-                    cart_driver.call("test_connection", connection=bad_connection, operations=frozenset(OPERATIONS))
+                    cart_driver.call("test_connection", connection=bad_connection, operations=everything)
                 said += [str(refused.value), repr(refused.value)]
             if cart_driver.implements("push_inventory"):
                 levels = [StockLevel(sku=UNKNOWN_SKU, quantity=1)]
-                said += [r.model_dump_json() for r in cart_driver.call("push_inventory", connection=connection, levels=levels)]
+                results = cart_driver.call("push_inventory", connection=connection, levels=levels)
+                said += [result.model_dump_json() for result in results]
             if cart_driver.implements("fetch_orders"):
                 said.append(repr(self.orders(cart_driver, connection).failures))
                 cart_fake.fail_next(503, times=100)

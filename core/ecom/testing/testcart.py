@@ -161,12 +161,14 @@ def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[Pus
             return f"Test Cart keeps one stock quantity per SKU; it has no location {level.location!r}."
         return {"sku": level.sku, "quantity": level.quantity}
 
-    return _batches(connection, "/inventory/batch", "items", levels, item, STOCK_BATCH, ref=lambda lv: lv.sku)
+    return _batches(connection, "/inventory/batch", "items", levels, item, STOCK_BATCH, ref=lambda level: level.sku)
 
 
 @hookimpl
 def upsert_products(connection: Connection, products: list[CartProduct]) -> list[PushResult]:
-    return _batches(connection, "/products/batch", "products", products, product_to_cart, PRODUCT_BATCH, ref=lambda p: p.sku or p.name)
+    return _batches(
+        connection, "/products/batch", "products", products, product_to_cart, PRODUCT_BATCH, ref=lambda p: p.sku or p.name
+    )
 
 
 @hookimpl
@@ -183,9 +185,15 @@ def _pages(
     connection: Connection, path: str, key: str, since: datetime | None, translate: Callable[[dict[str, Any]], R]
 ) -> Iterator[Page[R]]:
     params = {"limit": PAGE_SIZE, "updated_since": since.isoformat() if since else None}
+    next_page = cursors(lambda response: response.json()["next_cursor"])
     with client(connection) as http:
-        for response in http.paginate(path, params=params, next_params=cursors(lambda r: r.json()["next_cursor"])):
-            yield translate_page(response.json()[key], translate, ref=lambda raw: str(raw.get("number") or raw.get("sku") or raw.get("id")))
+        for response in http.paginate(path, params=params, next_params=next_page):
+            yield translate_page(response.json()[key], translate, ref=_ref)
+
+
+def _ref(raw: dict[str, Any]) -> str:
+    """How the merchant names a record the driver could not translate."""
+    return str(raw.get("number") or raw.get("sku") or raw.get("id"))
 
 
 def _push_status(http: CartHTTP, update: StatusUpdate) -> PushResult:
@@ -233,6 +241,7 @@ def _batches(
         for start in range(0, len(sendable), size):
             chunk = sendable[start : start + size]
             try:
+                # Test Cart's batches set values and upsert by SKU, so a retried batch does no harm.
                 answers = http.post(path, json={key: [body for _, body in chunk]}).json()["results"]
             except RejectedError as exc:  # the whole batch refused: each record says why
                 answers = [{"status": "error", "error": {"message": str(exc)}}] * len(chunk)
@@ -278,9 +287,15 @@ def order_from_cart(raw: dict[str, Any]) -> CartOrder:
             )
             for s in raw.get("shipping", [])
         ],
-        fees=[CartFee(external_id=str(f["id"]), name=f["name"], amount=f["amount"], taxable=f["taxable"]) for f in raw.get("fees", [])],
+        fees=[
+            CartFee(external_id=str(f["id"]), name=f["name"], amount=f["amount"], taxable=f["taxable"])
+            for f in raw.get("fees", [])
+        ],
         discounts=[CartDiscount(code=d["code"], amount=d["amount"], kind=d.get("type")) for d in raw.get("discounts", [])],
-        payments=[CartPayment(method=p["method"], amount=p.get("amount"), reference=p.get("reference")) for p in raw.get("payments", [])],
+        payments=[
+            CartPayment(method=p["method"], amount=p.get("amount"), reference=p.get("reference"))
+            for p in raw.get("payments", [])
+        ],
         tax_lines=_taxes(raw.get("taxes")),
         taxes_included=raw.get("prices_include_tax", False),
         total_tax=raw["tax_total"],
@@ -341,7 +356,8 @@ def _line(raw: dict[str, Any]) -> CartLine:
     return CartLine(
         external_id=str(raw["id"]), sku=raw.get("sku"), name=raw.get("name", ""), quantity=raw["quantity"],
         unit_price=raw["unit_price"], discount=raw.get("discount", "0"), taxable=raw.get("taxable", True),
-        tax_lines=_taxes(raw.get("taxes")), product_id=str(raw["product_id"]) if raw.get("product_id") else None, raw=raw,
+        tax_lines=_taxes(raw.get("taxes")), product_id=str(raw["product_id"]) if raw.get("product_id") else None,
+        raw=raw,
     )
 
 

@@ -133,7 +133,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 SCOPES = frozenset({"orders:read", "orders:write", "products:read", "products:write", "inventory:write"})
 PRODUCT_FIELDS = frozenset(
-    {"id", "sku", "name", "description", "price", "currency", "weight", "weight_unit", "active", "taxable", "track_stock", "stock"}
+    {"id", "sku", "name", "description", "price", "currency", "weight", "weight_unit", "active", "taxable",
+     "track_stock", "stock"}
 )
 MAX_PAGE, DEFAULT_PAGE, MAX_PRODUCT_BATCH, MAX_STOCK_BATCH = 100, 50, 50, 100
 
@@ -215,7 +216,8 @@ class FakeTestCart(FakeCart):
         extra: list[tuple[str, str]] = []
         try:
             if wait is not None:
-                raise ApiError(429, "rate_limited", f"Too many requests; retry after {wait} seconds.", [("Retry-After", str(wait))])
+                words = f"Too many requests; retry after {wait} seconds."
+                raise ApiError(429, "rate_limited", words, [("Retry-After", str(wait))])
             handler, scope, params = self._route(request)
             self._authorize(environ.get("HTTP_AUTHORIZATION", ""), scope)
             status, payload = handler(request, **params)
@@ -320,7 +322,8 @@ class FakeTestCart(FakeCart):
         if order["archived_at"] is not None:
             raise ApiError(422, "archived", f"Order {order['number']} is archived; unarchive it to change it.")
         if order["status"] in ("cancelled", "refunded"):
-            raise ApiError(422, "invalid_transition", f"Order {order['number']} is {order['status']} and cannot be fulfilled.")
+            words = f"Order {order['number']} is {order['status']} and cannot be fulfilled."
+            raise ApiError(422, "invalid_transition", words)
         fields = ("tracking_number", "carrier", "tracking_url", "shipped_at")
         if not all(isinstance(body.get(f), (str, type(None))) for f in fields):
             raise ApiError(422, "invalid_field", f"{', '.join(fields)} must be strings.")
@@ -390,7 +393,8 @@ class FakeTestCart(FakeCart):
             elif not product["track_stock"]:
                 result["error"] = {"code": "stock_not_tracked", "message": f"Stock is not tracked for SKU {sku!r}."}
             elif not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-                result["error"] = {"code": "invalid_quantity", "message": f"quantity must be a whole number >= 0, not {quantity!r}."}
+                words = f"quantity must be a whole number >= 0, not {quantity!r}."
+                result["error"] = {"code": "invalid_quantity", "message": words}
             else:
                 product.update(stock=quantity, updated_at=stamp(_now()))
                 result.update(status="updated", quantity=quantity, error=None)

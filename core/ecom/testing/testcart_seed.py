@@ -145,7 +145,8 @@ def seed_products(
         item = next(items, None)
         if item is None:
             extra += 1
-            item = Item(f"TC-EXTRA-{extra:03d}", f"Sample Product {extra:03d}", money(Decimal(rng.randint(300, 9000)) / 100), "0.50")
+            price = money(Decimal(rng.randint(300, 9000)) / 100)
+            item = Item(f"TC-EXTRA-{extra:03d}", f"Sample Product {extra:03d}", price, "0.50")
         if item.sku in taken:
             continue
         created = BASE_TIME - timedelta(days=60) + timedelta(hours=len(products) + len(taken))
@@ -199,7 +200,10 @@ def _order(rng: random.Random, index: int, catalogue: list[dict[str, Any]], new_
         })
     method, code, carrier, price = rng.choice(SHIPPING_US if person.country == "US" else SHIPPING_INTL)
     shipping_taxes = taxed(Decimal(price)) if person.tax_key in TAXED_SHIPPING and Decimal(price) else []
-    shipping = [{"id": new_id("shipping"), "method": method, "code": code, "carrier": carrier, "price": price, "taxes": shipping_taxes}]
+    shipping = [
+        {"id": new_id("shipping"), "method": method, "code": code, "carrier": carrier, "price": price,
+         "taxes": shipping_taxes}
+    ]
     fees = [{"id": new_id("fee"), "name": "Gift wrap", "amount": "4.00", "taxable": False}] if rng.random() < 0.1 else []
     tax_total = sum(taxes.values(), Decimal(0))
     total = (
@@ -248,7 +252,8 @@ def _discounts(rng: random.Random, subtotals: list[Decimal]) -> tuple[list[dict[
     if not subtotal or rng.random() >= 0.35:
         return [], [Decimal(0)] * len(subtotals)
     code, kind, value = rng.choice(DISCOUNTS)
-    amount = (subtotal * Decimal(value) / 100 if kind == "percentage" else min(Decimal(value), subtotal)).quantize(CENT, ROUND_HALF_UP)
+    amount = subtotal * Decimal(value) / 100 if kind == "percentage" else min(Decimal(value), subtotal)
+    amount = amount.quantize(CENT, ROUND_HALF_UP)
     shares = [(amount * s / subtotal).quantize(CENT, ROUND_HALF_UP) for s in subtotals[:-1]]
     shares.append(amount - sum(shares, Decimal(0)))
     return [{"code": code, "type": kind, "amount": money(amount)}], shares

@@ -1,0 +1,273 @@
+"""The WooCommerce cart driver: ecom's hooks, spoken over the WooCommerce REST API v3.
+
+Reads page through ``X-WP-TotalPages`` at 100 a page (WordPress's maximum); writes go through the
+batch routes (``orders/batch``, ``products/batch``, ``products/{id}/variations/batch``), 100
+objects a request (``woocommerce_rest_batch_items_limit``), and each object's own result or error
+is mapped back to its record. SKUs are resolved to products and variations with one
+``GET /products?sku=a,b,...`` per 100 SKUs (WooCommerce searches variations too when given
+``sku``) and cached in ``connection.refs``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from ecom import hookimpl
+from ecom.errors import AuthError, RejectedError, RetryableError
+from ecom.http import CartHTTP, page_numbers
+from ecom.records import (
+    CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
+    StatusUpdate, StockLevel, translate_page,
+)
+
+from ecom_woocommerce import translate as tr
+from ecom_woocommerce.client import auth_for, client, site_url
+
+KIND = "woocommerce"
+BATCH_LIMIT = 100
+PER_PAGE = 100
+REF = "woocommerce_item"  # connection.refs kind: SKU -> "product id" or "product id/variation id"
+STALE = {"woocommerce_rest_product_invalid_id", "woocommerce_rest_product_variation_invalid_id"}
+
+
+@hookimpl
+def describe_cart() -> CartInfo:
+    return CartInfo(
+        kind=KIND,
+        title="WooCommerce",
+        fields=ConnectionFields(
+            website_name="The store's name, for your own reference",
+            api_url="The store's address, e.g. https://shop.example.com (https:// unless the store runs on this machine)",
+            username="The REST API consumer key (ck_...) from WooCommerce > Settings > Advanced > REST API",
+            password="The consumer secret (cs_...) shown once when the key was created",
+        ),
+        statuses=tr.STATUSES,
+        docs_url="https://woocommerce.github.io/woocommerce-rest-api-docs/",
+    )
+
+
+@hookimpl
+def test_connection(connection: Connection, operations: frozenset[str]) -> ConnectionReport:
+    method, _ = auth_for(connection)
+    with client(connection) as http:
+        total = http.get("/orders", params={"per_page": 1}).headers.get("X-WP-Total", "an unknown number of")
+        report = ConnectionReport(
+            message=f"Connected to {connection.website_name or site_url(connection.api_url)}: WooCommerce lists {total} orders.",
+            details={"orders": total, "authentication": method},
+        )
+        writes = {"push_status", "push_inventory", "upsert_products"} & set(operations)
+        if writes:  # an empty batch changes nothing but is refused to a read-only key
+            probe = "/orders/batch" if writes == {"push_status"} else "/products/batch"
+            try:
+                http.post(probe, json={})
+            except (AuthError, RejectedError) as exc:
+                report.warnings.append(f"This key cannot write ({', '.join(sorted(writes))} will fail): {exc}")
+    return report
+
+
+@hookimpl
+def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Page[CartOrder]]:
+    translate = partial(tr.translate_order, statuses=tr.status_table(connection.options))
+    params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "modified", "order": "asc", "page": 1}
+    if since is not None:  # WordPress's modified_after is exclusive and to the second
+        params |= {"modified_after": _gmt(since - timedelta(seconds=1)), "dates_are_gmt": True}
+    with client(connection) as http:
+        for status in (None, "trash"):  # "any" leaves out trashed orders, which are yielded archived
+            for response in http.paginate("/orders", params={**params, "status": status}, next_params=page_numbers()):
+                yield translate_page(response.json(), translate, ref=tr.order_ref)
+
+
+@hookimpl
+def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
+    translate = partial(tr.translate_product, weight_unit=_weight_unit(connection))
+    params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "id", "order": "asc", "page": 1}
+    if since is not None:
+        params |= {"modified_after": _gmt(since - timedelta(seconds=1)), "dates_are_gmt": True}
+    with client(connection) as http:
+        for response in http.paginate("/products", params=params, next_params=page_numbers()):
+            raws = response.json()
+            page = translate_page(raws, translate, ref=tr.product_ref)
+            for parent in (raw for raw in raws if raw.get("type") == "variable"):
+                path = f"/products/{parent['id']}/variations"
+                for sub in http.paginate(path, params={"per_page": PER_PAGE, "page": 1}, next_params=page_numbers()):
+                    found = translate_page(sub.json(), partial(translate, parent=parent), ref=tr.product_ref)
+                    page.records += found.records
+                    page.failures += found.failures
+            yield page
+
+
+@hookimpl
+def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[PushResult]:
+    results: list[PushResult | None] = [None] * len(updates)
+    entries = []
+    for i, update in enumerate(updates):
+        status = tr.pushed_status(update)
+        if not update.order_id.isdigit():
+            results[i] = PushResult.failed(update.order_id, f"{update.order_id!r} is not a WooCommerce order id.")
+        elif status is None:
+            results[i] = PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import.")
+        else:
+            entries.append((i, "/orders/batch", "update", {"id": int(update.order_id), "status": status}))
+    with client(connection) as http:
+        for i, (answer, _, words) in _batches(http, entries).items():
+            update = updates[i]
+            if answer is None:
+                results[i] = PushResult.failed(update.order_id, words)
+                continue
+            results[i] = PushResult(ref=update.order_id, ok=True, external_id=str(answer.get("id")))
+            note = tr.tracking_note(update)
+            if note:
+                body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
+                try:
+                    http.post(f"/orders/{update.order_id}/notes", json=body, idempotent=False)
+                except (RejectedError, RetryableError) as exc:
+                    results[i] = PushResult.failed(
+                        update.order_id, f"Status set to {answer.get('status')}, but the tracking note failed: {exc}",
+                        retryable=isinstance(exc, RetryableError),
+                    )
+    return results  # type: ignore[return-value]
+
+
+@hookimpl
+def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[PushResult]:
+    results: list[PushResult | None] = [None] * len(levels)
+    pending = []
+    for i, level in enumerate(levels):
+        if level.location:
+            results[i] = PushResult.failed(level.sku, f"WooCommerce keeps one stock quantity per product; it has no location {level.location!r}.")
+        else:
+            pending.append(i)
+    with client(connection) as http:
+        for retry in (False, True):  # a cached id that WooCommerce no longer knows is resolved again, once
+            refs, entries = _resolve(http, connection, [levels[i].sku for i in pending]), []
+            for i in pending:
+                ref = refs.get(levels[i].sku)
+                if ref is None:
+                    results[i] = PushResult.failed(levels[i].sku, "No product or variation in WooCommerce has this SKU.")
+                else:
+                    parent, _, item = ref.rpartition("/")
+                    entries.append((i, _batch_path(parent), "update", tr.stock_body(item, levels[i].quantity)))
+            pending = []
+            for i, (answer, code, words) in _batches(http, entries).items():
+                if code in STALE and not retry:
+                    connection.refs.forget(REF, levels[i].sku)
+                    pending.append(i)
+                elif answer is None:
+                    results[i] = PushResult.failed(levels[i].sku, words)
+                else:
+                    results[i] = PushResult(ref=levels[i].sku, ok=True, external_id=str(answer["id"]))
+            if not pending:
+                break
+    return results  # type: ignore[return-value]
+
+
+@hookimpl
+def upsert_products(connection: Connection, products: list[CartProduct]) -> list[PushResult]:
+    results: list[PushResult | None] = [None] * len(products)
+    unit, pending = _weight_unit(connection), list(range(len(products)))
+    with client(connection) as http:
+        for retry in (False, True):  # by external id, then SKU; an id WooCommerce no longer knows: by SKU
+            known = {i: _ref(products[i].parent_id, products[i].external_id) for i in pending
+                     if (products[i].external_id or "").isdigit() and not retry}
+            refs = _resolve(http, connection, [products[i].sku for i in pending if i not in known and products[i].sku])
+            plan, entries = {}, []
+            for i in pending:
+                p = products[i]
+                ref = known.get(i) or refs.get(p.sku or "")
+                parent = ref.rpartition("/")[0] if ref else (p.parent_id or "")
+                body = tr.product_body(p, variation=bool(parent), weight_unit=unit)
+                if ref:
+                    body = {"id": int(ref.rpartition("/")[2]), **body}
+                elif not parent:
+                    body = {"type": "simple", **body}
+                plan[i] = (parent, "update" if ref else "create")
+                entries.append((i, _batch_path(parent), plan[i][1], body))
+            pending = []
+            for i, (answer, code, words) in _batches(http, entries).items():
+                p, (parent, action) = products[i], plan[i]
+                if code in STALE and not retry:
+                    connection.refs.forget(REF, p.sku or "")
+                    pending.append(i)
+                elif answer is None:
+                    results[i] = PushResult.failed(p.sku or p.name, words)
+                else:
+                    if p.sku:
+                        connection.refs.set(REF, p.sku, _ref(parent, answer["id"]))
+                    done = "created" if action == "create" else "updated"
+                    results[i] = PushResult(ref=p.sku or p.name, ok=True, action=done, external_id=str(answer["id"]))
+            if not pending:
+                break
+    return results  # type: ignore[return-value]
+
+
+@hookimpl
+def fake_cart() -> Any:
+    from ecom_woocommerce.fake import WooCommerceFake
+
+    return WooCommerceFake()
+
+
+# -- inside ---------------------------------------------------------------------------------------
+
+
+def _gmt(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _weight_unit(connection: Connection) -> str:
+    return str(connection.options.get("weight_unit") or "kg")
+
+
+def _ref(parent_id: Any, item_id: Any) -> str:
+    return f"{parent_id}/{item_id}" if parent_id and str(parent_id) != "0" else str(item_id)
+
+
+def _batch_path(parent: str) -> str:
+    return f"/products/{parent}/variations/batch" if parent else "/products/batch"
+
+
+def _resolve(http: CartHTTP, connection: Connection, skus: list[str]) -> dict[str, str]:
+    """SKU → ref, from the cache or from WooCommerce (100 SKUs a request; a SKU holding a comma,
+    which WooCommerce's list would split, is asked alone)."""
+    found = {s: r for s in dict.fromkeys(skus) if (r := connection.refs.get(REF, s))}
+    missing = [s for s in dict.fromkeys(skus) if s not in found]
+    groups = [[s] for s in missing if "," in s] + _chunks([s for s in missing if "," not in s], BATCH_LIMIT)
+    for group in groups:
+        params = {"sku": ",".join(group), "per_page": PER_PAGE, "page": 1}
+        for response in http.paginate("/products", params=params, next_params=page_numbers()):
+            for raw in response.json():
+                if raw.get("sku") in group:
+                    parent = raw.get("parent_id") if raw.get("type") == "variation" else None
+                    found[raw["sku"]] = _ref(parent, raw["id"])
+                    connection.refs.set(REF, raw["sku"], found[raw["sku"]])
+    return found
+
+
+def _batches(http: CartHTTP, entries: list[tuple[int, str, str, dict[str, Any]]]) -> dict[int, tuple[Any, str | None, str]]:
+    """Send (index, batch path, "create"/"update", object) entries, ≤ 100 objects a request; return
+    per index (WooCommerce's object, None) or (None, error code, WooCommerce's words)."""
+    grouped: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for i, path, action, body in entries:
+        grouped[(path, action)].append((i, body))
+    out: dict[int, tuple[Any, str | None, str]] = {}
+    for (path, action), items in grouped.items():
+        for chunk in _chunks(items, BATCH_LIMIT):
+            try:
+                body = http.post(path, json={action: [b for _, b in chunk]}, idempotent=action != "create").json()
+            except RejectedError as exc:
+                out.update((i, (None, None, str(exc))) for i, _ in chunk)
+                continue
+            answers = body.get(action) or [] if isinstance(body, dict) else []
+            for n, (i, _) in enumerate(chunk):
+                answer = answers[n] if n < len(answers) else {"error": {"message": "WooCommerce did not answer for this item."}}
+                error = answer.get("error") if isinstance(answer, dict) else None
+                out[i] = (None, error.get("code"), tr.error_words(error)) if error else (answer, None, "")
+    return out
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[n : n + size] for n in range(0, len(items), size)]

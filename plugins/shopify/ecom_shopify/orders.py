@@ -81,14 +81,15 @@ def _complete_lines(shop: Shopify, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
-    run = shop.query(queries.BULK_RUN, {"query": queries.bulk_orders_query(query)}, idempotent=False)
+    # safe to retry: a duplicate bulk query only reads (and 2026-01 runs several at once)
+    run = shop.query(queries.BULK_RUN, {"query": queries.bulk_orders_query(query)})
     payload = run["bulkOperationRunQuery"]
     if payload["userErrors"]:
         raise RetryableError(f"Shopify refused the bulk query: {translate.user_errors(payload['userErrors'])}")
     operation = _wait(shop, payload["bulkOperation"]["id"])
     if not operation.get("url"):
         return  # no order matched: Shopify gives no file
-    size = int(shop.option("bulk_page_size", 250))
+    size = int(shop.option("bulk_page_size", 100))
     with tempfile.TemporaryFile() as spool:
         _download(shop, operation["url"], spool)
         batch: list[dict[str, Any]] = []
@@ -128,24 +129,28 @@ def _download(shop: Shopify, url: str, spool: IO[bytes]) -> None:
 
 
 def reassemble(spool: IO[bytes]) -> Iterator[dict[str, Any]]:
-    """Orders from a bulk JSONL file, each with its line items and shipping lines, whatever
-    order the lines come in: a first pass notes where each object starts, a second reads each
-    order and then its children."""
+    """Orders from a bulk JSONL file, oldest change first, each with its line items and shipping
+    lines, whatever order the lines come in: a first pass notes where each object starts, a second
+    reads each order and then its children."""
     spool.seek(0)
-    parents: list[int] = []
+    parents: list[tuple[str, str, int]] = []
     children: dict[str, list[int]] = defaultdict(list)
     offset = 0
     for text in spool:
         if text.strip():
-            parent = json.loads(text).get("__parentId")
-            (children[parent] if parent else parents).append(offset)
+            row = json.loads(text)
+            if row.get("__parentId"):
+                children[row["__parentId"]].append(offset)
+            else:
+                parents.append((row.get("updatedAt") or "", row.get("id") or "", offset))
         offset += len(text)
+    parents.sort()
 
     def read(at: int) -> dict[str, Any]:
         spool.seek(at)
         return json.loads(spool.readline())
 
-    for at in parents:
+    for _, _, at in parents:
         order = read(at)
         order.update({key: {"nodes": []} for key in CHILD_KEYS.values()})
         for child_at in children.pop(order["id"], []):

@@ -22,15 +22,15 @@ FULFILLABLE = {"OPEN", "IN_PROGRESS"}
 
 
 def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
-    ids = list(dict.fromkeys(u.order_id for u in updates))
+    ids = list(dict.fromkeys(order_gid(u.order_id) for u in updates if order_gid(u.order_id)))
     orders: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 50):
-        for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": ids[start : start + 50]})["nodes"]:
+    for start in range(0, len(ids), 25):  # 25 orders x 10 fulfillment orders stay under the cost limit
+        for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": ids[start : start + 25]})["nodes"]:
             if node:
                 orders[node["id"]] = node
     results = []
     for update in updates:
-        order = orders.get(update.order_id)
+        order = orders.get(order_gid(update.order_id) or "")
         try:
             if order is None:
                 raise RejectedError(f"Shopify has no order {update.order_id}")
@@ -38,6 +38,13 @@ def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
         except RejectedError as exc:
             results.append(PushResult.failed(update.order_id, str(exc)))
     return results
+
+
+def order_gid(order_id: str) -> str | None:
+    """The order's global id (a bare number is an order's legacy id), or None when it is neither."""
+    if order_id.startswith("gid://shopify/Order/"):
+        return order_id
+    return f"gid://shopify/Order/{order_id}" if order_id.isdigit() else None
 
 
 def _done(update: StatusUpdate, message: str, action: str = "unchanged", external_id: str | None = None) -> PushResult:

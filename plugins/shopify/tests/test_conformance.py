@@ -1,0 +1,5 @@
+"""The core's driver conformance suite, run against the fake Shopify."""
+
+from ecom.testing.conformance import driver_conformance
+
+TestConformance = driver_conformance("shopify")

@@ -48,7 +48,9 @@ def database_url(url: str | None = None) -> str:
     try:
         parsed = make_url(raw)
     except ArgumentError:
-        raise ConfigError(f"{ENV_VAR} is not a database URL (expected e.g. sqlite:///ecom.db or postgresql://user@host/db).") from None
+        raise ConfigError(
+            f"{ENV_VAR} is not a database URL (expected e.g. sqlite:///ecom.db or postgresql://user@host/db)."
+        ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
@@ -117,7 +119,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 def alembic_config(url: str | None = None, connection: sa.Connection | None = None) -> Config:
     """Alembic's configuration for ecom's migrations, built in code (no ``alembic.ini``)."""
-    config = Config()
+    config = Config(stdout=sys.stdout)  # the current stdout, not the one at import time
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
@@ -208,7 +210,10 @@ def open_engine(url: str | None = None) -> Engine:
         _refuse_unknown(url, revision)
         if revision is None:
             raise ConfigError(f"The database {display_url(url)} is not initialised: run `ecom init`.")
-        raise ConfigError(f"The database {display_url(url)} is at revision {revision}, ecom needs {head_revision()}: run `ecom init` to upgrade it.")
+        raise ConfigError(
+            f"The database {display_url(url)} is at revision {revision}, ecom needs {head_revision()}: "
+            "run `ecom init` to upgrade it."
+        )
     return engine
 
 

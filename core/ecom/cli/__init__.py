@@ -56,6 +56,7 @@ def main() -> None:  # console script entry point
 
 
 from ecom.cli import plugins as _plugins  # noqa: E402  (command modules register themselves)
+from ecom.cli import db as _db  # noqa: E402
 
 __all__ = ["cli", "echo_json", "main"]
 if __name__ == "__main__":  # pragma: no cover

@@ -56,6 +56,7 @@ class _Provisioner:
     templates: dict[str, str] = field(default_factory=dict)
     postgres_problem: str | None = None
     postgres_checked: bool = False
+    postgres_version: int = 0
     counter: int = 0
 
     def next_name(self) -> str:
@@ -77,7 +78,7 @@ class _Provisioner:
             engine = self._admin()
             try:
                 with engine.connect() as connection:
-                    connection.exec_driver_sql("SELECT 1")
+                    self.postgres_version = int(connection.exec_driver_sql("SHOW server_version_num").scalar_one())
             except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
                 first_line = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 self.postgres_problem = (
@@ -99,7 +100,11 @@ class _Provisioner:
 
     def create_postgres(self, template: str | None = None) -> tuple[str, Callable[[], None]]:
         name = self.next_name()
-        self._execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        sql = f'CREATE DATABASE "{name}"'
+        if template:
+            # FILE_COPY (PostgreSQL 15+) copies a small template several times faster than WAL_LOG.
+            sql += f' TEMPLATE "{template}"' + (" STRATEGY FILE_COPY" if self.postgres_version >= 150000 else "")
+        self._execute(sql)
         url = make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
         return url, lambda: self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -179,7 +179,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("transactions") as batch:
         batch.add_column(sa.Column("integration_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_transactions_integration_id", "integrations", ["integration_id"], ["id"], ondelete="SET NULL")
+        batch.create_foreign_key(
+            "fk_transactions_integration_id", "integrations", ["integration_id"], ["id"], ondelete="SET NULL"
+        )
         batch.create_index("ix_transactions_integration_id", ["integration_id"])
 
 

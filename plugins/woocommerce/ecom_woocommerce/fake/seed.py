@@ -55,9 +55,8 @@ COUPONS = [("spring10", "percent", Decimal("10")), ("welcome5", "fixed_cart", De
 STATUSES = ["processing", "completed", "on-hold", "pending", "cancelled", "refunded", "failed", "trash"]
 STATUS_WEIGHTS = [35, 25, 8, 8, 6, 4, 4, 5]
 PRODUCTS = [
-    ("Logo Tee", "TEE", "25.00", ["Black", "White"], ["S", "M", "L"]),
-    ("Hoodie", "HOOD", "59.00", ["Grey", "Navy"], ["M", "L", "XL"]),
-    ("Enamel Mug", "MUG", "12.50", None, None), ("Sticker Set", "STK", "4.00", None, None),
+    ("Enamel Mug", "MUG", "12.50", None, None), ("Logo Tee", "TEE", "25.00", ["Black", "White"], ["S", "M", "L"]),
+    ("Sticker Set", "STK", "4.00", None, None), ("Hoodie", "HOOD", "59.00", ["Grey", "Navy"], ["M", "L", "XL"]),
     ("Canvas Tote", "TOTE", "18.00", None, None), ("Café Crème Beans 1 kg", "BEAN", "21.90", None, None),
     ("Wool Beanie", "BEANIE", "22.00", ["Red", "Mustard", "Forest"], None), ("Notebook A5", "NOTE", "9.95", None, None),
 ]
@@ -146,7 +145,7 @@ def order(
     shipping_lines = [{
         "id": ids(), "method_title": method_title, "method_id": method_id, "instance_id": str(rng.randint(1, 9)),
         "total": f"{ship}", "total_tax": f"{ship_tax}",
-        "taxes": [{"id": rate_id, "total": f"{ship_tax}", "subtotal": ""}] if rate else [], "meta_data": [],
+        "taxes": [{"id": rate_id, "total": f"{ship_tax}"}] if rate else [], "meta_data": [],
     }]
     fee_lines = []
     if rng.random() < 0.1:

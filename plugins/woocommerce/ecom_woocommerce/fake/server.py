@@ -394,14 +394,15 @@ class WooCommerceFake(FakeCart):
             bound = _date(request, param, gmt)
             if bound is not None:
                 column = f"{fld}_gmt" if gmt else fld
-                items = [i for i in items if i[column] and ((i[column] > bound) if after else (i[column] < bound))]
+                items = [i for i in items if i.get(column, i.get(fld)) and ((i.get(column, i.get(fld)) > bound) if after else (i.get(column, i.get(fld)) < bound))]
         include, exclude = _ids(request, "include"), _ids(request, "exclude")
         items = [i for i in items if (include is None or i["id"] in include) and i["id"] not in (exclude or [])]
         sort = {"date": "date_created_gmt", "modified": "date_modified_gmt", "id": "id", "title": "name", "slug": "name"}
         if key == "include" and include:
             items.sort(key=lambda i: include.index(i["id"]))
         else:
-            items.sort(key=lambda i: (i.get(sort.get(key, "id")) or "", i["id"]), reverse=order == "desc")
+            column = sort.get(key, "id")
+            items.sort(key=lambda i: (i.get(column) or i.get(column.removesuffix("_gmt")) or "", i["id"]), reverse=order == "desc")
         total = len(items)
         pages = math.ceil(total / per_page)
         start = offset if offset is not None else (page - 1) * per_page
@@ -422,7 +423,10 @@ class WooCommerceFake(FakeCart):
         bad = [s for s in wanted if s not in allowed]
         if bad:
             raise invalid_params(status=f"status[{wanted.index(bad[0])}] is not one of {', '.join(sorted(allowed))}.")
-        orders = [o for o in self.orders.values() if o["status"] in wanted or ("any" in wanted and o["status"] != "trash")]
+        if "any" in wanted:  # WooCommerce stops at "any", which leaves trash out whatever else is listed
+            orders = [o for o in self.orders.values() if o["status"] != "trash"]
+        else:
+            orders = [o for o in self.orders.values() if o["status"] in wanted]
         customer = _integer(request, "customer", None, 0)
         orders = [o for o in orders if customer is None or o["customer_id"] == customer]
         return self._collection(request, headers, [_copy(o) for o in orders], {"date", "id", "include", "title", "slug", "modified"})
@@ -442,7 +446,7 @@ class WooCommerceFake(FakeCart):
 
     def _list_variations(self, request: Request, headers: list[tuple[str, str]], pid: int) -> tuple[int, Any]:
         self._get_product(pid, 404)
-        variations = [_copy(v) for v in self.variations.values() if v["parent_id"] == pid]
+        variations = [_variation_view(v) for v in self.variations.values() if v["parent_id"] == pid]
         sku = request.one("sku")
         variations = [v for v in variations if not sku or v["sku"] == sku]
         return self._collection(request, headers, variations, {"date", "id", "include", "title", "slug", "modified", "menu_order"})
@@ -601,7 +605,7 @@ class WooCommerceFake(FakeCart):
         variation = self.variations.get(vid)
         if variation is None or variation["parent_id"] != pid:
             raise WooError(status, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
-        return _copy(variation)
+        return _variation_view(variation)
 
     def _save_variation(self, pid: int, vid: int | None, body: dict[str, Any]) -> dict[str, Any]:
         parent = self.products.get(pid)
@@ -611,9 +615,9 @@ class WooCommerceFake(FakeCart):
             variation = self._variation(self.next_id(), pid, body)
             self.variations[variation["id"]] = variation
             parent["variations"].append(variation["id"])
-            return _copy(variation)
+            return _variation_view(variation)
         self._get_variation(pid, vid, 400)
-        return _copy(self._apply_product_fields(self.variations[vid], body))
+        return _variation_view(self._apply_product_fields(self.variations[vid], body))
 
     # -- batches -----------------------------------------------------------------------------------
 
@@ -685,6 +689,12 @@ def _rfc3986(text: str) -> str:
 
 def _copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
+
+
+def _variation_view(variation: dict[str, Any]) -> dict[str, Any]:
+    """A variation as the variations controller shows it: its dates in site time only (it keeps
+    GMT ones for filtering)."""
+    return {k: _copy(v) for k, v in variation.items() if k not in ("date_created_gmt", "date_modified_gmt")}
 
 
 def _label(status: str) -> str:

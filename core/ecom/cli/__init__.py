@@ -57,6 +57,9 @@ def main() -> None:  # console script entry point
 
 from ecom.cli import plugins as _plugins  # noqa: E402  (command modules register themselves)
 from ecom.cli import db as _db  # noqa: E402
+from ecom.cli import importer as _importer  # noqa: E402
+from ecom.cli import items as _items  # noqa: E402
+from ecom.cli import orders as _orders  # noqa: E402
 
 __all__ = ["cli", "echo_json", "main"]
 if __name__ == "__main__":  # pragma: no cover

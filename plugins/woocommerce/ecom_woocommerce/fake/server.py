@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import random
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ecom.fake import FakeCart
 from ecom.records import CartProduct, Connection
@@ -141,7 +142,8 @@ class WooCommerceFake(FakeCart):
 
     def connection(self, base_url: str, *, valid: bool = True) -> Connection:
         secret = self.consumer_secret if valid else "cs_" + "0" * 40
-        insecure = base_url.startswith("http://")
+        host = urlsplit(base_url).hostname or ""
+        insecure = base_url.startswith("http://") and host != "localhost" and not _loopback(host)
         return Connection(
             website_name="Fake WooCommerce", api_url=base_url, username=self.consumer_key,
             password=SecretStr(secret), options={"allow_http": True} if insecure else {},
@@ -681,6 +683,13 @@ _REFUSALS = {
     "batch": "Sorry, you are not allowed to batch manipulate this resource.",
 }
 _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 413: "Payload Too Large"}
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _rfc3986(text: str) -> str:

@@ -32,7 +32,7 @@ __all__ = ["API_VERSION"]
 
 #: Access scopes each operation needs (a ``write_`` scope includes its ``read_``).
 SCOPES = {
-    "fetch_orders": ("read_orders",),
+    "fetch_orders": ("read_orders", "read_all_orders"),  # without it Shopify shows 60 days of orders
     "fetch_products": ("read_products",),
     "push_status": ("write_orders", "write_merchant_managed_fulfillment_orders"),
     "push_inventory": ("write_inventory", "read_products", "read_locations"),

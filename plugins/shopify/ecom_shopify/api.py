@@ -65,8 +65,8 @@ class CostPacer:
         self.available, self.seen_at = float(status["currentlyAvailable"]), self.clock()
         self.maximum, self.restore = float(status["maximumAvailable"]), float(status["restoreRate"])
         self.requested = float(cost.get("requestedQueryCost") or 0)
-        if "THROTTLED" in error_codes(body) and self.restore > 0:
-            return max(0.0, (self.requested - self.available) / self.restore)
+        if "THROTTLED" in error_codes(body) and self.restore > 0:  # at least one point's worth of time
+            return max(1.0, self.requested - self.available) / self.restore
         return None
 
     def clock(self) -> float:

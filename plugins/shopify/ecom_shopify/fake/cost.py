@@ -60,7 +60,7 @@ class Bucket:
         self._available = min(self.maximum, self.available + points)
 
     def status(self) -> dict[str, float]:
-        return {"maximumAvailable": self.maximum, "currentlyAvailable": round(self.available), "restoreRate": self.restore_rate}
+        return {"maximumAvailable": self.maximum, "currentlyAvailable": math.floor(self.available), "restoreRate": self.restore_rate}
 
 
 class QueryCost:

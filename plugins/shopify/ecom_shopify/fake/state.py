@@ -281,7 +281,7 @@ class Store:
             if product is None:
                 return None, [user_error(["identifier"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]
         if product is None and not (data.get("title") or "").strip():
-            return None, [user_error(["input", "title"], "Title can't be blank", "INVALID")]
+            return None, [user_error(["input", "title"], "Title can't be blank", "INVALID_INPUT")]
         options = {o["name"] for o in data.get("productOptions") or []}
         for i, spec in enumerate(data.get("variants") or []):
             for value in spec.get("optionValues") or []:
@@ -333,7 +333,7 @@ class Store:
             if variant is None or variant["product"] is not product:
                 return None, [user_error(["variants", str(i), "id"], "Product variant does not exist", "PRODUCT_VARIANT_DOES_NOT_EXIST")]
             if spec.get("price") is not None and Decimal(str(spec["price"])) < 0:
-                return None, [user_error(["variants", str(i), "price"], "Price must be greater than or equal to 0", "GREATER_THAN_OR_EQUAL_TO")]
+                return None, [user_error(["variants", str(i), "price"], "Price must be greater than or equal to 0", "NEGATIVE_PRICE_VALUE")]
             found.append((variant, spec))
         for variant, spec in found:
             item, given = variant["inventoryItem"], spec.get("inventoryItem") or {}

@@ -80,12 +80,16 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def auth_for(connection: Connection) -> tuple[str, httpx.Auth | tuple[str, str]]:
-    """How to authenticate to this store: (description, httpx auth). Refuses unusable settings."""
+def auth_for(connection: Connection) -> tuple[str, httpx.Auth | tuple[str, str] | dict[str, str]]:
+    """How to authenticate to this store: (description, httpx auth or query parameters).
+    Refuses unusable settings. Query-string keys (the ``query_string_auth`` option) are
+    WooCommerce's documented way round servers that drop the Authorization header."""
     site = urlsplit(site_url(connection.api_url))
     key, secret = connection.username.strip(), connection.password.get_secret_value().strip()
     if not key or not secret:
         raise ConfigError("WooCommerce needs the consumer key (ck_...) as Username and the consumer secret (cs_...) as Password.")
+    if site.scheme == "https" and connection.options.get("query_string_auth"):
+        return "keys in the query string over HTTPS", {"consumer_key": key, "consumer_secret": secret}
     if site.scheme == "https":
         return "HTTP Basic over HTTPS", (key, secret)
     if site.scheme == "http" and (is_loopback(site.hostname) or connection.options.get("allow_http")):
@@ -110,7 +114,8 @@ def error_message(response: httpx.Response) -> str:
 def client(connection: Connection) -> CartHTTP:
     """The HTTP helper for this store's ``wc/v3`` API."""
     _, auth = auth_for(connection)
+    params = auth if isinstance(auth, dict) else None
     return CartHTTP(
-        connection, base_url=site_url(connection.api_url) + API_PATH, auth=auth,
+        connection, base_url=site_url(connection.api_url) + API_PATH, auth=None if params else auth, params=params,
         error_message=error_message, secrets=[connection.username],
     )

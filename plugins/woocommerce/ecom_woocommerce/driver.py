@@ -54,7 +54,13 @@ def describe_cart() -> CartInfo:
 def test_connection(connection: Connection, operations: frozenset[str]) -> ConnectionReport:
     method, _ = auth_for(connection)
     with client(connection) as http:
-        total = http.get("/orders", params={"per_page": 1}).headers.get("X-WP-Total", "an unknown number of")
+        try:
+            total = http.get("/orders", params={"per_page": 1}).headers.get("X-WP-Total", "an unknown number of")
+        except AuthError as exc:
+            if "cannot list resources" not in str(exc) or method != "HTTP Basic over HTTPS":
+                raise
+            raise AuthError(f"{exc}. WooCommerce did not recognise the consumer key; if it is right, the web server "
+                            "may drop the Authorization header: set the query_string_auth option.", status=exc.status) from None
         report = ConnectionReport(
             message=f"Connected to {connection.website_name or site_url(connection.api_url)}: WooCommerce lists {total} orders.",
             details={"orders": total, "authentication": method},
@@ -189,7 +195,7 @@ def upsert_products(connection: Connection, products: list[CartProduct]) -> list
             pending = []
             for i, (answer, code, words) in _batches(http, entries).items():
                 p, (parent, action) = products[i], plan[i]
-                if code in STALE and not retry:
+                if code in STALE and action == "update" and not retry:
                     connection.refs.forget(REF, p.sku or "")
                     pending.append(i)
                 elif answer is None:

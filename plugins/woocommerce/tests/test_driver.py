@@ -303,3 +303,18 @@ def test_over_a_real_loopback_socket_with_oauth(clock):
         assert len(fetched.records) == 120
         [result] = driver.push_inventory(connection=connection, levels=[StockLevel(sku=fake.skus()[0], quantity=3)])
         assert result.ok and fake.stock(fake.skus()[0]) == 3
+
+
+def test_query_string_keys_for_servers_that_drop_the_authorization_header(fake, https, caplog):
+    caplog.set_level(logging.DEBUG)
+    fake.seed(orders=3, seed=1)
+    report = driver.test_connection(connection=dataclasses.replace(https, options={"query_string_auth": True}), operations=frozenset())
+    assert report.details["authentication"] == "keys in the query string over HTTPS"
+    assert "consumer_secret=" in fake.requests[-1].query and fake.consumer_secret not in caplog.text
+
+
+def test_an_unrecognised_key_over_https_suggests_query_string_keys(fake, https):
+    stranger = dataclasses.replace(https, username="ck_" + "1" * 40)
+    with pytest.raises(AuthError, match=r"Sorry, you cannot list resources\..*query_string_auth option") as refused:
+        driver.test_connection(connection=stranger, operations=frozenset())
+    assert refused.value.status == 401

@@ -417,7 +417,7 @@ class WooCommerceFake(FakeCart):
                 links.append(f'<{url}>; rel="{rel}"')
         if links:
             headers.append(("Link", ", ".join(links)))
-        return 200, items[start : start + per_page]
+        return 200, [_copy(item) for item in items[start : start + per_page]]
 
     def _list_orders(self, request: Request, headers: list[tuple[str, str]]) -> tuple[int, Any]:
         wanted = request.many("status") or ["any"]
@@ -431,7 +431,7 @@ class WooCommerceFake(FakeCart):
             orders = [o for o in self.orders.values() if o["status"] in wanted]
         customer = _integer(request, "customer", None, 0)
         orders = [o for o in orders if customer is None or o["customer_id"] == customer]
-        return self._collection(request, headers, [_copy(o) for o in orders], {"date", "id", "include", "title", "slug", "modified"})
+        return self._collection(request, headers, orders, {"date", "id", "include", "title", "slug", "modified"})
 
     def _list_products(self, request: Request, headers: list[tuple[str, str]]) -> tuple[int, Any]:
         products = [self._product_view(p) for p in self.products.values()]

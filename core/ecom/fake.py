@@ -55,6 +55,7 @@ class FakeCart(abc.ABC):
 
     def __init__(self) -> None:
         self.requests: list[LoggedRequest] = []
+        self.latency = 0.0  # seconds added to every answer: a slow cart, for crash and concurrency tests
         self._failures: deque[_Failure] = deque()
         self._lock = threading.RLock()
 
@@ -112,6 +113,11 @@ class FakeCart(abc.ABC):
         with self._lock:
             self._failures.extend(_Failure(status, retry_after, delay) for _ in range(times))
 
+    def clear_failures(self) -> None:
+        """Forget injected failures not served yet."""
+        with self._lock:
+            self._failures.clear()
+
     def writes(self) -> list[LoggedRequest]:
         """The requests answered so far that changed the cart."""
         return [r for r in self.requests if r.write]
@@ -124,6 +130,8 @@ class FakeCart(abc.ABC):
         query = environ.get("QUERY_STRING", "")
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
+        if self.latency:
+            time.sleep(self.latency)
         captured: dict[str, int] = {}
 
         def recording_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -152,7 +160,7 @@ class FakeCart(abc.ABC):
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve the fake on a loopback port in a background thread; yields its base URL."""
         server = make_server(host, port, self, server_class=_ThreadingServer, handler_class=_QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, name=f"fake-{self.kind}", daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fake-{self.kind}", daemon=True)
         thread.start()
         try:
             yield f"http://{host}:{server.server_port}"

@@ -1,0 +1,117 @@
+"""Import throughput and memory of a whole import-orders job (fetch + map + write).
+
+For each N the Test Cart fake is seeded with N realistic orders and served on a loopback port by
+a separate process (so the memory measured is ecom's alone, not the fake's copy of N orders);
+then one sync job imports them into a fresh back office, on SQLite and, when one answers, on
+PostgreSQL. Prints orders per second and the job process's peak RSS.
+
+    python bench/import_throughput.py [N ...]          # default: 1000 10000 100000
+
+Targets (issue 5): at least 1,000 orders/s on SQLite; peak RSS under 250 MB and flat as N grows.
+Each N runs in its own process, so one run's memory peak does not hide the next one's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+POSTGRES = os.environ.get("ECOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def serve_fake(orders: int, ready, stop) -> None:  # type: ignore[no-untyped-def]
+    from ecom.testing.testcart_fake import FakeTestCart
+
+    fake = FakeTestCart(rate_limit=10**9)
+    fake.seed(orders=orders, products=12, seed=1)
+    with fake.serve() as url:
+        ready.send((url, fake.token, fake.skus()))
+        stop.wait()
+
+
+def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session
+
+    from ecom import db, integrations, plugins
+    from ecom import models as m
+    from ecom.jobs import lifecycle
+    from ecom.jobs.runner import run_job
+    from ecom.sample import sample_settings, seed_back_office
+    from ecom.testing import testcart
+
+    manager = plugins.make_manager(load_entrypoints=False)
+    manager.pm.register(testcart, name="testcart")
+    plugins.set_manager(manager)
+
+    ready_recv, ready_send = multiprocessing.Pipe(duplex=False)
+    stop = multiprocessing.Event()
+    server = multiprocessing.Process(target=serve_fake, args=(orders, ready_send, stop), daemon=True)
+    server.start()
+    url, token, skus = ready_recv.recv()
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["ECOM_SECRET_KEY_FILE"] = str(Path(folder) / "key")
+        if backend == "sqlite":
+            db_url = f"sqlite:///{folder}/bench.db"
+        else:
+            name = f"ecom_bench_{os.getpid()}"
+            admin = sa.create_engine(db.database_url(POSTGRES), isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.exec_driver_sql(f"CREATE DATABASE {name}")
+            db_url = db.database_url(POSTGRES).rsplit("/", 1)[0] + f"/{name}"
+        db.init(db_url)
+        engine = db.open_engine(db_url)
+        with Session(engine, expire_on_commit=False) as session:
+            seed_back_office(session, skus)
+            integration = integrations.create(session, "bench", "testcart", api_url=url, password=token, settings=sample_settings())
+            integrations.activate(session, integration)
+            session.commit()
+            job = lifecycle.create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": ["import_orders"]})
+        start = time.perf_counter()
+        job = run_job(engine, job.id)
+        seconds = time.perf_counter() - start
+        counts = job.counts["import_orders"]
+        engine.dispose()
+        if backend == "postgresql":
+            with admin.connect() as c:
+                c.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    stop.set()
+    server.join()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.send((seconds, counts, peak_mb, job.status.value))
+
+
+def postgres_available() -> bool:
+    try:
+        from ecom import db
+
+        with sa.create_engine(db.database_url(POSTGRES), connect_args={"connect_timeout": 3}).connect():
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def main(sizes: list[int]) -> None:
+    backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    print(f"{'backend':<11}{'orders':>8}{'created':>9}{'seconds':>9}{'orders/s':>10}{'peak RSS MB':>13}  status")
+    for backend in backends:
+        for n in sizes:
+            recv, send = multiprocessing.Pipe(duplex=False)
+            proc = multiprocessing.Process(target=run_import, args=(backend, n, send))
+            proc.start()
+            seconds, counts, peak, status = recv.recv()
+            proc.join()
+            print(f"{backend:<11}{n:>8}{counts['created']:>9}{seconds:>9.2f}{counts['fetched'] / seconds:>10.0f}{peak:>13.0f}  {status}", flush=True)
+    if "postgresql" not in backends:
+        print("(PostgreSQL not reachable: skipped)")
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("fork")
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 100000])

@@ -1,0 +1,125 @@
+"""``ecom jobs``: what sync jobs did, their errors, and running the failed records again."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlmodel import Session, select
+
+from ecom import db, integrations
+from ecom import models as m
+from ecom.cli import cli, echo_json
+from ecom.errors import ConfigError
+from ecom.jobs.report import event_row, events, job_report
+
+
+def _job(session: Session, job_id: int) -> m.Job:
+    job = session.get(m.Job, job_id)
+    if job is None:
+        raise ConfigError(f"There is no job {job_id}: `ecom jobs list` shows the jobs.")
+    return job
+
+
+@cli.group()
+def jobs() -> None:
+    """Sync jobs: list, show, errors, retry."""
+
+
+@jobs.command("list")
+@click.option("--integration", "name", help="Only this integration's jobs.")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def list_jobs(name: str | None, limit: int, as_json: bool) -> None:
+    """The latest jobs, newest first."""
+    with Session(db.open_engine()) as session:
+        query = select(m.Job).order_by(m.Job.id.desc()).limit(limit)  # type: ignore[union-attr]
+        if name:
+            query = query.where(m.Job.integration_id == integrations.get(session, name).id)
+        rows = [job_report(session, job, first=0) for job in session.exec(query)]
+    for row in rows:
+        del row["errors"], row["warnings"]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("No jobs yet: `ecom sync NAME` runs one.")
+    for r in rows:
+        click.echo(
+            f"{r['id']:>6}  {r['integration']:<20} {r['status']:<22} {r['trigger']:<8} {r['created_at'][:19]}  "
+            f"{r['error_count']} errors  {r['warning_count']} warnings"
+        )
+
+
+@jobs.command("show")
+@click.argument("job_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def show_job(job_id: int, as_json: bool) -> None:
+    """A job's report: counts per phase, first errors and warnings."""
+    from ecom.cli.sync import summary_text
+
+    with Session(db.open_engine()) as session:
+        report = job_report(session, _job(session, job_id))
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(summary_text(report))
+    for w in report["warnings"]:
+        click.echo(f"    warning {w['record'] or w['phase']}: {w['message']}")
+    click.echo(f"  Started {report['started_at'] or '-'}, finished {report['finished_at'] or '-'}")
+
+
+@jobs.command("errors")
+@click.argument("job_id", type=int)
+@click.option("--warnings", is_flag=True, help="Show warnings instead of errors.")
+@click.option("--json", "as_json", is_flag=True)
+def job_errors(job_id: int, warnings: bool, as_json: bool) -> None:
+    """Every error (or warning) of a job, each naming its record."""
+    level = m.EventLevel.WARNING if warnings else m.EventLevel.ERROR
+    with Session(db.open_engine()) as session:
+        rows = [event_row(e) for e in events(session, _job(session, job_id).id, level)]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo(f"Job {job_id} has no {level.value}s.")
+    for r in rows:
+        rule = f" [{r['rule']}]" if r["rule"] else ""
+        click.echo(f"{r['phase']:<16} {r['record'] or '-':<14}{rule} {r['message']}")
+
+
+@jobs.command("retry")
+@click.argument("job_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def retry_job(job_id: int, as_json: bool) -> None:
+    """Run the records that failed in job JOB_ID again, after you fixed their cause.
+
+    Orders that failed to import are imported from the copies the job kept (the cart is not read
+    again); pushes that failed are sent again.
+    """
+    from ecom.cli.sync import EXIT, PhaseProgress, summary_text
+    from ecom.jobs import lifecycle
+    from ecom.jobs.report import job_report
+    from ecom.jobs.runner import run_job
+
+    engine = db.open_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        failed = _job(session, job_id)
+        phases = sorted({e.phase for e in events(session, failed.id, m.EventLevel.ERROR) if e.phase in RETRYABLE})
+        if not phases:
+            raise ConfigError(f"Job {job_id} has no failed records to run again.")
+        integration = session.get(m.Integration, failed.integration_id)
+        job = lifecycle.create_job(
+            session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": phases, "retry_of": failed.id}
+        )
+    progress = None if as_json else PhaseProgress()
+    run_job(engine, job.id, progress=progress)
+    if progress:
+        progress.done()
+    with Session(engine) as session:
+        report = job_report(session, session.get(m.Job, job.id))
+    echo_json(report) if as_json else click.echo(summary_text(report))
+    sys.exit(EXIT.get(m.JobStatus(report["status"]), 1))
+
+
+RETRYABLE = {"import_orders", "push_status", "push_inventory", "export_products", "import_products"}

@@ -1,0 +1,102 @@
+"""Running a sync job: its phases in order, each switched by the integration's options.
+
+import products → import orders and customers → push order status → push inventory → export
+products. A record that fails is an event on the job and the phase goes on. A phase the cart
+keeps failing (:class:`~ecom.errors.RetryableError` after the HTTP helper's retries) is an error
+and the next phases still run; refused credentials or any other :class:`~ecom.errors.FatalError`
+stop the job. The job ends *succeeded*, *succeeded with errors* or *failed*, and its report is
+emailed (:mod:`ecom.notify`).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ecom import integrations, notify
+from ecom import models as m
+from ecom.binding import DbRefCache
+from ecom.errors import EcomError, FatalError, RetryableError
+from ecom.jobs import lifecycle
+from ecom.jobs.context import JobRun
+from ecom.jobs.log import JobLog, Progress
+from ecom.jobs.orders import import_orders
+from ecom.jobs.status import push_status
+from ecom.models import JobStatus
+from ecom.plugins import get_driver
+from ecom.settings import IntegrationSettings
+
+Phase = Callable[[JobRun], None]
+PHASES: dict[str, Phase] = {
+    "import_orders": import_orders,
+    "push_status": push_status,
+}
+ORDER = ("import_products", "import_orders", "push_status", "push_inventory", "export_products")
+
+
+def enabled_phases(settings: IntegrationSettings) -> list[str]:
+    """The phases the integration's options switch on, in order."""
+    general, prefs = settings.general, settings.preferences
+    switches = {
+        "import_products": general.import_products,
+        "import_orders": True,
+        "push_status": general.update_order_status or bool(prefs.cart_status_after_import),
+        "push_inventory": general.update_inventory,
+        "export_products": general.export_products,
+    }
+    return [phase for phase in ORDER if switches[phase] and phase in PHASES]
+
+
+def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, transport: Any = None) -> m.Job:
+    """Run a queued job to its end in this process; returns the finished job.
+
+    Returns the job unchanged if another worker claimed it first.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(m.Job, job_id)
+        if job is None or not lifecycle.claim(session, job):
+            return job
+        integration = session.get(m.Integration, job.integration_id)
+        log = JobLog(session, job, progress)
+        try:
+            settings = integrations.require_ready(session, integration)
+            driver = get_driver(integration.cart_kind)
+            connection = replace(integrations.connection(integration, transport), refs=DbRefCache(session, integration.id))
+        except EcomError as exc:
+            lifecycle.fail_job(session, job, str(exc))
+            return job
+        wanted = job.options.get("phases") or enabled_phases(settings)
+        run = JobRun(session, job, integration, settings, driver, connection, log, full=bool(job.options.get("full")))
+        aborted = False
+        for phase in [p for p in ORDER if p in wanted and p in PHASES]:
+            try:
+                PHASES[phase](run)
+            except RetryableError as exc:
+                session.rollback()
+                log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
+                aborted = True
+            except FatalError as exc:
+                session.rollback()
+                log.error(phase, None, f"the job stopped: {exc}")
+                session.commit()
+                return _finish(session, job, JobStatus.FAILED, settings)
+            except Exception as exc:  # noqa: BLE001 - a bug must still end the job, not leave it running
+                session.rollback()
+                log.error(phase, None, f"internal error: {type(exc).__name__}: {exc}", rule="bug")
+                log.error(phase, None, traceback.format_exc(limit=5), rule="traceback")
+                session.commit()
+                return _finish(session, job, JobStatus.FAILED, settings)
+            session.commit()
+        status = JobStatus.FAILED if aborted else (JobStatus.SUCCEEDED_WITH_ERRORS if log.errors else JobStatus.SUCCEEDED)
+        return _finish(session, job, status, settings)
+
+
+def _finish(session: Session, job: m.Job, status: JobStatus, settings: IntegrationSettings) -> m.Job:
+    lifecycle.finish_job(session, job, status)
+    notify.email_job_report(session, job, settings.notify.recipients)
+    return job

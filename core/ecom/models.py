@@ -706,6 +706,26 @@ class ExternalRef(SQLModel, table=True):
     updated_at: dt.datetime = timestamp(default_now=True, on_update=True)
 
 
+class InventoryPush(SQLModel, table=True):
+    """The quantity an integration last pushed for an item to one cart location, as the cart took it.
+
+    Inventory pushes send only quantities that differ from this (delta push). ``cart_location``
+    is the cart's location id, or "" for the cart's default location. A row is written only when
+    the cart accepted the quantity, and removed when the cart refused one, so that item is sent
+    again next time.
+    """
+
+    __tablename__: ClassVar[str] = "inventory_pushes"
+    __table_args__ = (sa.UniqueConstraint("integration_id", "item_id", "cart_location"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: int = link("integrations.id", ondelete="CASCADE")
+    item_id: int = link("items.id", ondelete="CASCADE", index=True)
+    cart_location: str = ""
+    quantity: int
+    pushed_at: dt.datetime = timestamp(default_now=True)
+
+
 UNFINISHED_JOB = sa.text("status IN ('queued', 'running')")
 
 
@@ -738,6 +758,7 @@ class Job(SQLModel, table=True):
     heartbeat_at: dt.datetime | None = timestamp()
     counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
     worker: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)  # phases, full, retry_of
 
 
 class JobEvent(SQLModel, table=True):
@@ -753,6 +774,42 @@ class JobEvent(SQLModel, table=True):
     rule: str | None = None
     message: str = Field(sa_type=sa.Text)
     created_at: dt.datetime = timestamp(default_now=True)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)  # the record, for `jobs retry`
+
+
+class SyncState(SQLModel, table=True):
+    """What an integration's jobs remember between runs: watermarks, the last scheduled run.
+
+    ``key`` names the memory (``orders``, ``products``, ``schedule``); ``value`` is a timezone-aware
+    datetime. A watermark moves only past records that were stored.
+    """
+
+    __tablename__: ClassVar[str] = "sync_state"
+    __table_args__ = (sa.UniqueConstraint("integration_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: int = link("integrations.id", ondelete="CASCADE")
+    key: str
+    value: dt.datetime | None = timestamp()
+    updated_at: dt.datetime = timestamp(default_now=True, on_update=True)
+
+
+class MailSettings(SQLModel, table=True):
+    """How ecom sends the end-of-job email: one row, set with ``ecom mail set``.
+
+    The password is encrypted like the carts' (:mod:`ecom.secrets`), never kept in plain text.
+    """
+
+    __tablename__: ClassVar[str] = "mail_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    username: str | None = None
+    password_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    from_address: str
+    updated_at: dt.datetime = timestamp(default_now=True, on_update=True)
 
 
 BACK_OFFICE_TABLES = (
@@ -762,15 +819,15 @@ BACK_OFFICE_TABLES = (
 )  # fmt: skip
 ENGINE_TABLES = (
     Integration, IntegrationTaxState, IntegrationShipMethod, IntegrationPaymentMethod,
-    IntegrationDiscount, IntegrationLocation, ExternalRef, Job, JobEvent,
+    IntegrationDiscount, IntegrationLocation, ExternalRef, InventoryPush, Job, JobEvent, SyncState, MailSettings,
 )  # fmt: skip
 
 __all__ = [
     "BomLine", "CustomField", "CustomFieldTarget", "CustomFieldValue", "Customer", "CustomerType",
     "Discount", "EventLevel", "ExactDecimal", "ExternalRef", "Integration", "IntegrationDiscount",
-    "IntegrationLocation", "IntegrationPaymentMethod", "IntegrationShipMethod", "IntegrationTaxState",
-    "Item", "ItemGroup", "ItemSalesTax", "ItemType", "ItemVendor", "Job", "JobEvent", "JobStatus",
+    "IntegrationLocation", "IntegrationPaymentMethod", "InventoryPush", "IntegrationShipMethod", "IntegrationTaxState",
+    "Item", "ItemGroup", "ItemSalesTax", "ItemType", "ItemVendor", "Job", "JobEvent", "JobStatus", "MailSettings",
     "JobTrigger", "LineKind", "Location", "Payment", "PaymentMethod", "PurchaseOrderLine", "SalesRep",
-    "SalesTaxCode", "ShipMethod", "ShipTo", "Stock", "Term", "TermType", "Transaction",
+    "SalesTaxCode", "ShipMethod", "ShipTo", "Stock", "SyncState", "Term", "TermType", "Transaction",
     "TransactionClass", "TransactionLine", "TransactionType", "UTCDateTime", "utcnow",
 ]

@@ -9,7 +9,7 @@ from sqlmodel import select
 from ecom import db
 from ecom.errors import ConfigError
 from ecom.models import Location
-from ecom.testing.database import provision
+from ecom.testing.database import _fresh_database, _provisioner, provision
 
 
 def test_the_default_database_is_ecom_db_in_the_working_folder(monkeypatch) -> None:
@@ -130,3 +130,30 @@ def test_the_fixture_points_ecom_at_its_database(ecom_db) -> None:
 def test_python_m_ecom_db_runs_alembic_commands(capsys) -> None:
     db.main(["heads"])
     assert capsys.readouterr().out.strip() == f"{db.head_revision()} (head)"
+
+
+def test_the_shared_postgresql_database_is_emptied_or_remade_between_tests(request) -> None:
+    url = _fresh_database(request, "postgresql")
+    provisioner = _provisioner(request)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO locations (name) VALUES ('Main'), ('Store')")
+        leaked = engine.connect()  # a connection a test forgot, in the middle of a transaction
+        leaked.exec_driver_sql("INSERT INTO item_groups (name) VALUES ('Widgets')")
+        provisioner.reset_shared_postgres()
+        leaked.invalidate()  # the reset closed it on the server's side
+        leaked.close()
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM item_groups").scalar() == 0
+            new_id = connection.exec_driver_sql("INSERT INTO locations (name) VALUES ('Again') RETURNING id").scalar()
+            assert new_id == 1  # ids start again, as in a new database
+            connection.exec_driver_sql("ALTER TABLE locations ADD COLUMN colour varchar")
+        engine.dispose()
+        provisioner.reset_shared_postgres()
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("locations")}
+        assert columns == {"id", "name"}
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM locations").scalar() == 0
+    finally:
+        engine.dispose()

@@ -56,6 +56,7 @@ def main() -> None:  # console script entry point
 
 
 from ecom.cli import plugins as _plugins  # noqa: E402  (command modules register themselves)
+from ecom.cli import integrations as _integrations  # noqa: E402
 from ecom.cli import db as _db  # noqa: E402
 from ecom.cli import importer as _importer  # noqa: E402
 from ecom.cli import items as _items  # noqa: E402

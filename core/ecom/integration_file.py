@@ -1,0 +1,328 @@
+"""An integration as text: the TOML file of ``export`` / ``apply``, and ``set``'s ``key=value`` edits.
+
+The file is the whole integration::
+
+    name = "shop"                 # which integration; created when none has this name
+    cart = "shopify"              # its driver (cannot change once created)
+    active = true                 # left out: kept as it is (a new integration starts inactive)
+
+    [connection]                  # keys left out keep their current value
+    website_name = "Dana's Shop"
+    api_url = "https://dana.myshopify.com"
+    username = ""
+    password = "<keep current password>"   # or password_env = "VAR"; a literal sets it
+
+    [general] ... [notify]        # every settings section: replaced whole, a key left out gets its default
+
+Applying checks everything first (TOML syntax, unknown keys, types, back-office names, the rules
+between settings) and reports every problem at once; a file with any problem changes nothing.
+``export`` then ``apply`` of its output changes nothing either.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from ecom import integrations
+from ecom import models as m
+from ecom.integration_checks import Problem, check_data, readiness_problems
+from ecom.settings import IntegrationSettings
+
+PASSWORD_PLACEHOLDER = "<keep current password>"
+CONNECTION_FIELDS = ("website_name", "api_url", "username")
+CONNECTION_KEYS = (*CONNECTION_FIELDS, "password", "password_env")
+SECTIONS = tuple(IntegrationSettings.model_fields)
+TOP_KEYS = ("name", "cart", "active", "connection", *SECTIONS)
+
+
+@dataclass
+class ApplyResult:
+    """What ``apply`` did."""
+
+    integration: m.Integration
+    created: bool
+    changed: bool
+    notes: list[str] = field(default_factory=list)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def export_document(session: Session, integration: m.Integration) -> dict[str, Any]:
+    """The integration as the TOML document's data (no secret: the password is a placeholder)."""
+    settings = integrations.load_settings(session, integration)
+    connection: dict[str, Any] = {key: getattr(integration, key) for key in CONNECTION_FIELDS}
+    if integrations.password_is_set(integration):
+        connection["password"] = PASSWORD_PLACEHOLDER
+    document: dict[str, Any] = {"name": integration.name, "cart": integration.cart_kind, "active": integration.active}
+    document["connection"] = connection
+    document.update(_plain(settings.model_dump(mode="python", by_alias=True, exclude_none=True)))
+    return document
+
+
+def export_text(session: Session, integration: m.Integration) -> str:
+    """The integration as a TOML file that ``apply`` reads back."""
+    header = (
+        f"# ecom integration {integration.name!r}. Change it, then: ecom integration apply FILE\n"
+        f"# The password is never exported: {PASSWORD_PLACEHOLDER!r} keeps the current one.\n\n"
+    )
+    return header + tomli_w.dumps(export_document(session, integration))
+
+
+def _plain(value: Any) -> Any:
+    """Settings as TOML can write them: enums as their value, Nones left out."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- apply -----------------------------------------------------------------------------------
+
+
+def apply_text(session: Session, text: str, *, source: str = "the file", env: Mapping[str, str] | None = None) -> ApplyResult:
+    """Create or update the integration a TOML file describes; every problem at once, or nothing.
+
+    :param source: the file's name, for messages.
+    :param env: where ``password_env`` is read (default: the process environment).
+    """
+    env = os.environ if env is None else env
+    failed = f"{source} was not applied"
+    try:
+        document = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise integrations.SettingsError(failed, [Problem("", f"TOML syntax: {exc}")]) from None
+
+    problems: list[Problem] = []
+    for key in document:
+        if key not in TOP_KEYS:
+            problems.append(Problem(key, "unknown key" + _did_you_mean(key, TOP_KEYS)))
+    name = _typed(document, "name", str, problems, required=True)
+    cart = _typed(document, "cart", str, problems)
+    active = _typed(document, "active", bool, problems)
+    connection = document.get("connection", {})
+    if not isinstance(connection, dict):
+        problems.append(Problem("connection", "must be a table: [connection]"))
+        connection = {}
+    for key, value in connection.items():
+        if key not in CONNECTION_KEYS:
+            problems.append(Problem(f"connection.{key}", "unknown key" + _did_you_mean(key, CONNECTION_KEYS)))
+        elif not isinstance(value, str):
+            problems.append(Problem(f"connection.{key}", f"must be text (got {value!r})"))
+    password, password_problems = _password(connection, env)
+    problems += password_problems
+
+    settings, settings_problems = check_data(session, {k: v for k, v in document.items() if k in SECTIONS})
+    problems += settings_problems
+
+    existing = integrations.find(session, name) if name else None
+    if name and existing is None:
+        problems += integrations.name_problems(session, name)
+        if not cart:
+            problems.append(Problem("cart", f"required: no integration is named {name!r}, so this file creates one"))
+        else:
+            problems += integrations.kind_problems(cart)
+    if existing is not None and cart and cart != existing.cart_kind:
+        problems.append(Problem("cart", f"integration {name!r} is a {existing.cart_kind} integration; to change its cart, remove it and add it again"))
+    target_active = active if active is not None else bool(existing and existing.active)
+    api_url = connection.get("api_url", existing.api_url if existing else "")
+    if target_active and settings is not None and isinstance(api_url, str):
+        problems += readiness_problems(api_url, settings, active=True)
+    if problems:
+        raise integrations.SettingsError(failed, problems)
+    assert name is not None and settings is not None
+
+    notes = []
+    if "password" in connection and connection["password"] != PASSWORD_PLACEHOLDER:
+        notes.append(f"{source} holds a password in clear: prefer password_env = \"VAR\" and delete the file's copy")
+    fields = {k: connection[k] for k in CONNECTION_FIELDS if k in connection}
+    if existing is None:
+        if password is None and connection.get("password") == PASSWORD_PLACEHOLDER:
+            notes.append(f"integration {name!r} is new, so the placeholder kept no password: ecom integration set {name} --ask-password")
+        integration = integrations.create(session, name, cart or "", password=password, settings=settings, **fields)
+        if target_active:
+            integrations.activate(session, integration)
+        return ApplyResult(integration, created=True, changed=True, notes=notes)
+
+    changed = integrations.update_connection(session, existing, **fields)
+    if password is not None:
+        integrations.set_password(session, existing, password)
+        changed = True
+    if target_active != existing.active:
+        existing.active, changed = target_active, True
+    changed |= integrations.save_settings(session, existing, settings)
+    return ApplyResult(existing, created=False, changed=changed, notes=notes)
+
+
+def _password(connection: dict[str, Any], env: Mapping[str, str]) -> tuple[str | None, list[Problem]]:
+    """The password to set (None = keep the current one), from ``password`` or ``password_env``."""
+    literal, variable = connection.get("password"), connection.get("password_env")
+    if literal is not None and variable is not None:
+        return None, [Problem("connection", "give password or password_env, not both")]
+    if isinstance(variable, str):
+        if variable not in env:
+            return None, [Problem("connection.password_env", f"the environment variable {variable} is not set")]
+        return env[variable], []
+    if isinstance(literal, str) and literal != PASSWORD_PLACEHOLDER:
+        return literal, []
+    return None, []
+
+
+def _typed(document: dict[str, Any], key: str, kind: type, problems: list[Problem], *, required: bool = False) -> Any:
+    if key not in document:
+        if required:
+            problems.append(Problem(key, "required: which integration the file is for"))
+        return None
+    value = document[key]
+    if not isinstance(value, kind):
+        problems.append(Problem(key, f"must be {'true or false' if kind is bool else 'text'} (got {value!r})"))
+        return None
+    return value
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]}?)" if close else f" (expected one of: {', '.join(known)})"
+
+
+# --- key=value edits (ecom integration set) --------------------------------------------------
+
+
+def set_values(session: Session, integration: m.Integration, assignments: Sequence[str]) -> list[str]:
+    """Apply ``key=value`` edits: dotted settings paths, connection fields, or ``name``.
+
+    A value is read as a TOML value where the setting is not text (``true``, ``12``,
+    ``["Main", "East"]``, ``{ a = 1 }``); a list also takes ``a,b``; an empty value resets the
+    setting to its default (or deletes a table row, e.g. ``sales_tax.states.NY=``). Everything is
+    checked as ``apply`` checks a file, and nothing changes if anything is wrong. Returns the keys
+    changed.
+    """
+    problems: list[Problem] = []
+    data = integrations.load_settings(session, integration).model_dump(mode="python", by_alias=True)
+    fields: dict[str, str] = {}
+    new_name: str | None = None
+    keys = []
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem(assignment, "expected key=value, e.g. shipping.default_method=\"UPS Ground\""))
+            continue
+        keys.append(key)
+        bare = key.removeprefix("connection.")
+        if bare in CONNECTION_FIELDS:
+            fields[bare] = raw
+        elif key == "name":
+            new_name = raw.strip()
+        elif bare in ("password", "password_env"):
+            problems.append(Problem(key, "set the password with --ask-password, --password-env VAR or --password-stdin"))
+        elif key in ("active", "cart"):
+            hint = "ecom integration activate / deactivate" if key == "active" else "remove the integration and add it again"
+            problems.append(Problem(key, f"cannot be set here: use {hint}"))
+        else:
+            try:
+                _assign(data, key.split("."), raw)
+            except KeyError as exc:
+                problems.append(Problem(key, exc.args[0]))
+    settings, settings_problems = check_data(session, data)
+    problems += settings_problems
+    if settings is not None:
+        if integration.active:
+            problems += readiness_problems(fields.get("api_url", integration.api_url), settings, active=True)
+    if new_name is not None and new_name != integration.name:
+        problems += integrations.name_problems(session, new_name)
+    if problems:
+        raise integrations.SettingsError(f"Integration {integration.name!r} was not changed", problems)
+    assert settings is not None
+    integrations.update_connection(session, integration, **fields)
+    if new_name is not None:
+        integrations.rename(session, integration, new_name)
+    integrations.save_settings(session, integration, settings)
+    return keys
+
+
+def _assign(data: dict[str, Any], tokens: list[str], raw: str) -> None:
+    """Set (or, with an empty ``raw``, reset) the setting at ``tokens`` in dumped settings ``data``."""
+    model: type[BaseModel] = IntegrationSettings
+    node = data
+    for index, token in enumerate(tokens):
+        path = ".".join(tokens[: index + 1])
+        found = _field(model, token)
+        if found is None:
+            known = [f.alias or n for n, f in model.model_fields.items()]
+            raise KeyError("unknown setting" + _did_you_mean(token, known))
+        key, annotation = found
+        last = index == len(tokens) - 1
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if last:
+                raise KeyError(f"is a section: set one of its keys, e.g. {path}.{next(iter(annotation.model_fields))}")
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node, model = node[key], annotation
+            continue
+        if typing.get_origin(annotation) is dict and index == len(tokens) - 2:
+            table = node.get(key) if isinstance(node.get(key), dict) else {}
+            node[key] = table
+            value_type = typing.get_args(annotation)[1] if typing.get_args(annotation) else Any
+            _put(table, tokens[-1], raw, value_type)
+            return
+        if not last:
+            raise KeyError(f"{path} is not a section or a table")
+        _put(node, key, raw, annotation)
+        return
+
+
+def _put(node: dict[str, Any], key: str, raw: str, annotation: Any) -> None:
+    if raw == "":
+        node.pop(key, None)
+    else:
+        node[key] = _value(raw, annotation)
+
+
+def _field(model: type[BaseModel], token: str) -> tuple[str, Any] | None:
+    """The dump key and the (non-optional) annotation of ``model``'s field named or aliased ``token``."""
+    for name, info in model.model_fields.items():
+        if token in (name, info.alias):
+            return info.alias or name, _unwrap(info.annotation)
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _value(raw: str, annotation: Any) -> Any:
+    """``raw`` as the setting's type: text stays text; anything else is read as a TOML value."""
+    textual = annotation is str or typing.get_origin(annotation) is typing.Literal or (
+        isinstance(annotation, type) and issubclass(annotation, enum.Enum)
+    )
+    text = raw.strip()
+    quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'"
+    if textual and not quoted:
+        return raw
+    try:
+        return tomllib.loads(f"value = {text}", parse_float=Decimal)["value"]
+    except tomllib.TOMLDecodeError:
+        if typing.get_origin(annotation) is list:
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        return raw

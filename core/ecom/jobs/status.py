@@ -3,7 +3,9 @@
 For every transaction this integration imported, the states to tell the cart are: the merchant's
 *cart status after import* (once), *shipped* with tracking number and carrier, *voided*, *closed*.
 What the cart accepted is remembered on the order's binding (``data["pushed"]``), so each state is
-sent once; a refused one is an error on the job and is sent again next run.
+sent once; a refused one is an error on the job and is sent again next run, except the cart status
+after import when the cart refuses it for good (the order moved on in the cart, e.g. completed):
+that is reported once, not every run.
 """
 
 from __future__ import annotations
@@ -65,9 +67,10 @@ def push_status(run: JobRun) -> None:
         results = run.driver.call("push_status", connection=run.connection, updates=[u for _, u in batch])
         for (ref, update), result in zip(batch, results, strict=True):
             run.log.count(PHASE, "fetched")
-            if result.ok:
+            if result.ok or (update.kind == "cart_status" and not result.retryable):
                 ref.data = {**ref.data, "pushed": sorted({*ref.data.get("pushed", []), update.kind})}
                 run.session.add(ref)
+            if result.ok:
                 run.log.count(PHASE, "updated")
             else:
                 run.log.count(PHASE, "failed")

@@ -1,0 +1,72 @@
+"""Push order status: shipped with tracking, voided, closed, and the cart status after import."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from ecom import integrations
+from ecom import models as m
+from ecom.models import utcnow
+
+
+def importable_orders(shop, n=10, seed=31):
+    shop.fake.seed(orders=n, seed=seed)
+    job = shop.sync()
+    assert job.counts["import_orders"]["created"] > 2
+    with shop.session() as session:
+        return list(session.exec(select(m.Transaction, m.ExternalRef).join(m.ExternalRef, m.ExternalRef.local_id == m.Transaction.id).where(m.ExternalRef.kind == "order")))
+
+
+def test_a_shipped_order_gets_its_tracking_in_the_cart_once(shop):
+    (txn, ref), *_ = importable_orders(shop)
+    with shop.db.session() as session:
+        row = session.get(m.Transaction, txn.id)
+        row.shipped_at, row.tracking_number, row.carrier = utcnow(), "1ZTRACK0001", "UPS"
+    job = shop.sync()
+    assert job.counts["push_status"] == {"fetched": 1, "created": 0, "updated": 1, "skipped": 0, "failed": 0}
+    assert "1ZTRACK0001" in shop.fake.tracking(ref.external_id)
+    writes = len(shop.fake.writes())
+    again = shop.sync()
+    assert "push_status" not in again.counts  # nothing left to tell the cart
+    assert len(shop.fake.writes()) == writes
+
+
+def test_voided_and_closed_orders_are_pushed(shop):
+    (voided, voided_ref), (closed, closed_ref), *_ = importable_orders(shop, seed=32)
+    with shop.db.session() as session:
+        session.get(m.Transaction, voided.id).voided_at = utcnow()
+        session.get(m.Transaction, closed.id).closed_at = utcnow()
+    job = shop.sync()
+    assert job.counts["push_status"]["updated"] == 2
+    statuses = {shop.fake.order(int(voided_ref.external_id))["status"], shop.fake.order(int(closed_ref.external_id))["status"]}
+    assert "cancelled" in statuses
+
+
+def set_cart_status(shop, status):
+    with shop.db.session() as session:
+        integration = integrations.get(session, shop.name)
+        settings = integrations.load_settings(session, integration)
+        settings.preferences.cart_status_after_import = status
+        integrations.save_settings(session, integration, settings)
+
+
+def test_cart_status_after_import_is_set_once_per_order(shop):
+    set_cart_status(shop, "on_hold")
+    shop.fake.seed(orders=10, seed=33)
+    job = shop.sync()
+    created, pushed = job.counts["import_orders"]["created"], job.counts["push_status"]
+    assert pushed["updated"] > 0 and pushed["updated"] + pushed["failed"] == created  # finished orders refuse it
+    with shop.session() as session:
+        refs = session.exec(select(m.ExternalRef).where(m.ExternalRef.kind == "order")).all()
+    on_hold = [r for r in refs if shop.fake.order(int(r.external_id))["status"] == "on_hold"]
+    assert len(on_hold) == pushed["updated"]
+    assert "push_status" not in shop.sync().counts  # refused for good is reported once, not every run
+
+
+def test_a_status_the_cart_refuses_is_an_error_in_the_carts_words(shop):
+    set_cart_status(shop, "processing")  # not a Test Cart status
+    shop.fake.seed(orders=4, seed=34)
+    job = shop.sync()
+    with shop.session() as session:
+        errors = session.exec(select(m.JobEvent).where(m.JobEvent.job_id == job.id, m.JobEvent.phase == "push_status")).all()
+    assert errors and all("status must be one of" in e.message and e.record_ref.startswith("TC-") for e in errors)

@@ -10,7 +10,7 @@ the ``X-Shopify-Access-Token`` header, a :class:`CostPacer` that waits until the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -133,6 +133,23 @@ class Shopify:
         if codes & {"THROTTLED", "INTERNAL_SERVER_ERROR"}:
             raise RetryableError(words, status=response.status_code)
         raise RejectedError(words, status=response.status_code)
+
+    def pages(self, document: str, key: str, first: int, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Each page of the connection ``key`` (its ``nodes`` and ``pageInfo``), the page size
+        halved when Shopify refuses the cost and then fitted to the cost it reports."""
+        after = None
+        while True:
+            try:
+                page = self.query(document, {**variables, "first": first, "after": after})[key]
+            except CostError:
+                if first == 1:
+                    raise
+                first = max(1, first // 2)
+                continue
+            yield page
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after, first = page["pageInfo"]["endCursor"], self.page_size(first, self.pacer.requested)
 
     def page_size(self, first: int, requested: float, ceiling: int = 250) -> int:
         """The page size whose requested cost stays within :meth:`CostPacer.budget`, learnt from

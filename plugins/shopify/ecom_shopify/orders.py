@@ -22,7 +22,7 @@ import httpx
 from ecom import CartOrder, Page, RetryableError, translate_page
 from ecom import http as ecom_http
 from ecom_shopify import queries, translate
-from ecom_shopify.api import CostError, Shopify
+from ecom_shopify.api import Shopify
 
 BULK_DONE = {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
 CHILD_KEYS = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
@@ -53,21 +53,9 @@ def _page(raws: list[dict[str, Any]]) -> Page[CartOrder]:
 
 
 def _paged(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
-    first, lines, after = int(shop.option("page_size", 5)), int(shop.option("line_page_size", 10)), None
-    while True:
-        variables = {"first": first, "after": after, "query": query, "lines": lines}
-        try:
-            data = shop.query(queries.ORDERS, variables)["orders"]
-        except CostError:
-            if first == 1:
-                raise
-            first = max(1, first // 2)
-            continue
-        raws = [_complete_lines(shop, raw) for raw in data["nodes"]]
-        yield _page(raws)
-        if not data["pageInfo"]["hasNextPage"]:
-            return
-        after, first = data["pageInfo"]["endCursor"], shop.page_size(first, shop.pacer.requested)
+    variables = {"query": query, "lines": int(shop.option("line_page_size", 10))}
+    for page in shop.pages(queries.ORDERS, "orders", int(shop.option("page_size", 5)), variables):
+        yield _page([_complete_lines(shop, raw) for raw in page["nodes"]])
 
 
 def _complete_lines(shop: Shopify, raw: dict[str, Any]) -> dict[str, Any]:

@@ -14,30 +14,20 @@ from typing import Any
 
 from ecom import CartProduct, Page, PushResult, RejectedError, translate_page
 from ecom_shopify import queries, translate
-from ecom_shopify.api import CostError, Shopify
+from ecom_shopify.api import Shopify
 from ecom_shopify.inventory import resolve_skus
 from ecom_shopify.orders import search
 
 
 def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
-    first, after, query = int(shop.option("product_page_size", 10)), None, search(since)
-    while True:
-        try:
-            data = shop.query(queries.PRODUCTS, {"first": first, "after": after, "query": query})["products"]
-        except CostError:
-            if first == 1:
-                raise
-            first = max(1, first // 2)
-            continue
-        rows = [{"product": p, "variant": v} for p in data["nodes"] for v in _variants(shop, p)]
+    first = int(shop.option("product_page_size", 10))
+    for page in shop.pages(queries.PRODUCTS, "products", first, {"query": search(since)}):
+        rows = [{"product": p, "variant": v} for p in page["nodes"] for v in _variants(shop, p)]
         yield translate_page(
             rows,
             lambda row: translate.product(row["product"], row["variant"]),
             ref=lambda row: row["variant"].get("sku") or row["variant"]["id"],
         )
-        if not data["pageInfo"]["hasNextPage"]:
-            return
-        after, first = data["pageInfo"]["endCursor"], shop.page_size(first, shop.pacer.requested)
 
 
 def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:

@@ -22,11 +22,6 @@ from .conftest import VirtualClock
 driver = get_driver("shopify")
 
 
-def bodies(fake: ShopifyFake) -> list[str]:
-    """The GraphQL operation names the fake answered, in order (from its request log)."""
-    return [r.query for r in fake.requests]
-
-
 def operations(fake: ShopifyFake, log: list[dict]) -> list[str]:
     return [entry["operation"] for entry in log]
 

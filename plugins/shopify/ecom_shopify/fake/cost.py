@@ -51,7 +51,7 @@ class Bucket:
         return self._available
 
     def take(self, points: float) -> bool:
-        if points > self.available:
+        if points > self.available + 1e-6:  # whole points: float dust never throttles
             return False
         self._available -= points
         return True

@@ -38,6 +38,16 @@ def main() -> None:
     skus = [s for s in fake.skus() if fake.stock(s) is not None][: args.skus]
     connection = dataclasses.replace(fake_connection(fake), options={"inventory_batch": args.cap})
     driver = get_driver("shopify")
+    throttled: list[int] = []
+    answer = fake.graphql
+
+    def counted(body: dict, base_url: str = "") -> dict:
+        result = answer(body, base_url)
+        if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in result.get("errors") or []):
+            throttled.append(1)
+        return result
+
+    fake.graphql = counted  # type: ignore[method-assign]
     s, floor = len(skus), math.ceil(len(skus) / args.cap)
 
     def push(offset: int) -> tuple[int, int, list]:
@@ -58,15 +68,16 @@ def main() -> None:
               and any(fo["status"] == "OPEN" for fo in o["fulfillmentOrders"])][:20]
     updates = [StatusUpdate(order_id=o["id"], kind="shipped", tracking_number=f"1Z{i:04d}", carrier="UPS") for i, o in enumerate(orders)]
     driver.call("push_status", connection=connection, updates=updates)
-    before_requests, before_writes = len(fake.requests), len(fake.writes())
+    before_requests, before_writes, before_throttled = len(fake.requests), len(fake.writes()), len(throttled)
     driver.call("push_status", connection=connection, updates=updates)
 
     print(f"(b) push {s} changed quantities, at most {args.cap} per inventorySetQuantities (⌈S / cap⌉ = {floor})")
     print(f"    first push:  {first_calls:>4} calls, {first_writes} writes   (+ {math.ceil(s / 50)} SKU lookups and 1 location read, cached after)")
     print(f"    second push: {second_calls:>4} calls, {second_writes} writes   (ids cached in connection.refs)")
     print(f"    unchanged re-run (the core passes no level): {unchanged} calls")
-    print(f"    status re-run of {len(updates)} shipped orders: {len(fake.requests) - before_requests} read call(s), "
-          f"{len(fake.writes()) - before_writes} writes")
+    print(f"    status re-run of {len(updates)} shipped orders: {len(fake.requests) - before_requests} call(s) "
+          f"({len(throttled) - before_throttled} answered THROTTLED), {len(fake.writes()) - before_writes} writes")
+    print(f"    THROTTLED answers over the whole run: {len(throttled)} (each operation starts with a fresh pacer)")
     print(f"    rate-limit wait over all of it: {clock.now:.1f} s (virtual)")
 
 

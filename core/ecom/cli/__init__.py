@@ -61,6 +61,8 @@ from ecom.cli import db as _db  # noqa: E402
 from ecom.cli import importer as _importer  # noqa: E402
 from ecom.cli import items as _items  # noqa: E402
 from ecom.cli import orders as _orders  # noqa: E402
+from ecom.cli import inventory as _inventory  # noqa: E402
+from ecom.cli import products as _products  # noqa: E402
 
 __all__ = ["cli", "echo_json", "main"]
 if __name__ == "__main__":  # pragma: no cover

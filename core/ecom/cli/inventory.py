@@ -1,0 +1,217 @@
+"""``ecom inventory``: explain the quantities an integration pushes, and push them by hand.
+
+``preview`` shows, per carried item and cart location, the quantity a push would send, every part
+of it and whether it changed since the last push; it reads only the back office. ``push`` runs
+the push phase now, outside a sync job (``ecom sync NAME`` runs it as part of one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import click
+from sqlmodel import Session, col, select
+
+from ecom import db, integrations
+from ecom import models as m
+from ecom.binding import DbRefCache
+from ecom.cli import cli, echo_json
+from ecom.cli.items import echo_table
+from ecom.errors import ConfigError
+from ecom.inventory_push import DEFAULT_BATCH_SIZE, InventoryPlan, PlannedLevel, plan_inventory, push_inventory
+from ecom.plugins import Driver, get_driver
+from ecom.records import Connection
+from ecom.settings import IntegrationSettings
+
+
+@dataclass
+class PhaseContext:
+    """What running a phase by hand needs: the session, the integration and its driver."""
+
+    session: Session
+    integration: m.Integration
+    settings: IntegrationSettings
+    driver: Driver
+    connection: Connection
+
+
+@contextmanager
+def phase_context(name: str) -> Iterator[PhaseContext]:
+    """Open the back office, find integration ``name`` and its driver, for a phase run by hand.
+
+    Refused while a sync job of the integration is queued or running, so a hand-run phase and a
+    job never work on the same integration at once.
+    """
+    engine = db.open_engine()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            integration = integrations.get(session, name)
+            busy = session.exec(
+                select(m.Job).where(
+                    m.Job.integration_id == integration.id,
+                    col(m.Job.status).in_([m.JobStatus.QUEUED, m.JobStatus.RUNNING]),
+                )
+            ).first()
+            if busy is not None:
+                raise ConfigError(
+                    f"Integration {name!r} has a sync job {busy.status.value} (job {busy.id}): wait for it to end."
+                )
+            settings = integrations.load_settings(session, integration)
+            driver = get_driver(integration.cart_kind)
+            assert integration.id is not None
+            connection = replace(integrations.connection(integration), refs=DbRefCache(session, integration.id))
+            yield PhaseContext(session, integration, settings, driver, connection)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+@cli.group()
+def inventory() -> None:
+    """Inventory quantities pushed to carts."""
+
+
+def _formula_text(settings: IntegrationSettings) -> str:
+    general = settings.general
+    parts = [
+        f"buildable {'on' if general.include_buildable else 'off'}",
+        f"on PO {'on' if general.include_on_po else 'off'}",
+        f"vendor {'on' if general.include_vendor_qty else 'off'}",
+        f"locations: {', '.join(general.locations) or 'all'}",
+    ]
+    if general.location_map:
+        parts.append("map: " + ", ".join(f"{k} → {v}" for k, v in general.location_map.items()))
+    return "; ".join(parts)
+
+
+def _number(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _row(level: PlannedLevel) -> list[Any]:
+    a = level.availability
+    last = "never" if level.last_pushed is None else str(level.last_pushed)
+    buildable = "-" if a.buildable is None else f"{a.buildable}" + (f" ({a.limiting})" if a.limiting else "")
+    places = ", ".join(f"{s.location} {s.on_hand}−{s.committed}" for s in a.locations) or "-"
+    return [
+        a.sku,
+        level.cart_location or "default",
+        "ERROR" if level.quantity is None else level.quantity,
+        last + (" *" if level.changed else ""),
+        a.on_hand,
+        a.committed,
+        buildable,
+        _number(a.on_po),
+        _number(a.vendor),
+        places,
+    ]
+
+
+HEADERS = [
+    "SKU",
+    "CART LOCATION",
+    "PUSH",
+    "LAST",
+    "ON HAND",
+    "COMMITTED",
+    "BUILDABLE (LIMIT)",
+    "ON PO",
+    "VENDOR",
+    "BY LOCATION",
+]
+
+
+def _echo_plan(name: str, settings: IntegrationSettings, plan: InventoryPlan) -> None:
+    click.echo(f"Inventory for {name} ({_formula_text(settings)})")
+    if not plan.levels and not plan.errors:
+        click.echo(
+            "No carried items: bind the cart's products (ecom products import NAME --no-create) or list the cart's items."
+        )
+        return
+    echo_table(HEADERS, [_row(level) for level in plan.levels], right=("PUSH", "ON HAND", "COMMITTED", "ON PO", "VENDOR"))
+    for level in plan.levels:
+        if level.availability.error:
+            click.echo(f"{level.sku}: {level.availability.error}")
+    for error in plan.errors:
+        click.echo(str(error))
+    changed = len(plan.changed)
+    click.echo(
+        f"{changed} of {len(plan.levels)} quantities changed since the last push (*): `ecom inventory push {name}` sends them."
+    )
+
+
+@inventory.command()
+@click.argument("name")
+@click.option("--sku", "skus", multiple=True, help="Only this item (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def preview(name: str, skus: tuple[str, ...], as_json: bool) -> None:
+    """Show the quantity integration NAME would push per item, with its parts.
+
+    Per item and cart location: the quantity, what was last pushed (* = changed since), on hand,
+    committed, per back-office location, buildable and its limiting component, on PO and vendor
+    quantities (- = not counted). Reads the back office only; nothing is sent.
+    """
+    engine = db.open_engine()
+    try:
+        with Session(engine) as session:
+            integration = integrations.get(session, name)
+            settings = integrations.load_settings(session, integration)
+            plan = plan_inventory(session, integration, settings=settings, skus=skus or None)
+    finally:
+        engine.dispose()
+    if as_json:
+        general = settings.general
+        echo_json(
+            {
+                "integration": name,
+                "formula": {
+                    "locations": general.locations,
+                    "location_map": general.location_map,
+                    "include_buildable": general.include_buildable,
+                    "include_on_po": general.include_on_po,
+                    "include_vendor_qty": general.include_vendor_qty,
+                },
+                "levels": [level.as_dict() for level in plan.levels],
+                "errors": [{"sku": e.ref, "message": e.message} for e in plan.errors],
+                "changed": len(plan.changed),
+                "count": len(plan.levels),
+            }
+        )
+        return
+    _echo_plan(name, settings, plan)
+
+
+@inventory.command()
+@click.argument("name")
+@click.option("--full", is_flag=True, help="Send every quantity, not only the changed ones.")
+@click.option(
+    "--batch-size",
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Quantities per call to the cart.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def push(name: str, full: bool, batch_size: int, as_json: bool) -> None:
+    """Push integration NAME's changed quantities to its cart now (all of them with --full).
+
+    Exit code 5 when the cart refused some quantities (they are sent again next time).
+    """
+    with phase_context(name) as ctx:
+        result = push_inventory(
+            ctx.session, ctx.integration, ctx.driver, ctx.connection, full=full, batch_size=batch_size, settings=ctx.settings
+        )
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        click.echo(
+            f"{result.accepted} quantities accepted, {result.failed} refused, {result.unchanged} unchanged "
+            f"({result.items} items, {result.levels} quantities)."
+        )
+        for error in result.errors:
+            click.echo(f"  {error}")
+    if result.errors:
+        raise SystemExit(5)

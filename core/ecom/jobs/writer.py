@@ -73,6 +73,13 @@ def _unique_customer_name(session: Session, wanted: str, hint: str | None) -> st
     raise ValueError(f"no free customer name for {wanted!r}")
 
 
+def _unique_ship_to_name(session: Session, customer_id: int, wanted: str, street: str | None) -> str:
+    """A ship-to name free for this customer: the addressee, then with the street, then numbered."""
+    taken = set(session.exec(select(m.ShipTo.name).where(m.ShipTo.customer_id == customer_id)))
+    candidates = [wanted] + ([f"{wanted}, {street}"] if street else []) + [f"{wanted} ({n})" for n in range(2, 10_000)]
+    return next(name for name in candidates if name not in taken)
+
+
 def _customer(session: Session, names: _Names, integration_id: int, choice: CustomerChoice) -> m.Customer:
     if choice.action != "create":
         customer = session.exec(select(m.Customer).where(m.Customer.name == choice.name)).first()
@@ -150,8 +157,9 @@ def write_order(
     ship_to_id = draft.ship_to.existing_id
     if draft.ship_to.action == "create" and draft.ship_to.address is not None:
         a = draft.ship_to.address
+        name = _unique_ship_to_name(session, customer.id, a.name or a.company or customer.name, a.line1)
         ship_to = m.ShipTo(
-            customer_id=customer.id, name=a.name or a.company or customer.name, company=a.company, line1=a.line1,
+            customer_id=customer.id, name=name, company=a.company, line1=a.line1,
             line2=a.line2, city=a.city, state=a.state, postal_code=a.postal_code, country=a.country, phone=a.phone,
         )
         session.add(ship_to)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,11 +11,14 @@ from ecom import hookspecs, integrations
 from ecom import models as m
 from ecom.catalog import PRODUCT
 from ecom.errors import ConfigError
+from ecom.inventory_push import push_inventory
 from ecom.models import ItemType
 from ecom.plugins import get_driver
 from ecom.products import export_products, import_products
 from ecom.records import CartProduct, Connection, Page, RecordFailure
 from ecom.settings import CartItem, General, IntegrationSettings
+from ecom.testing import testcart
+from ecom.testing.testcart_fake import FakeTestCart
 from sqlmodel import Session, select
 
 from .memcart import KIND, MemCart
@@ -224,3 +228,48 @@ def test_products_commands(shop, cart, ecom_cli) -> None:
     refused = ecom_cli("products", "export", "shop", "--full")
     assert refused.exit_code == 5
     assert "MUG: Title is too long." in refused.output
+
+
+def test_import_push_and_export_against_test_cart(ecom_db, ecom_plugins) -> None:
+    """End to end with the core's example driver over HTTP to its fake: nothing twice, only changes."""
+    ecom_plugins.register(testcart, name="testcart")
+    fake = FakeTestCart()
+    fake.seed(products=6, seed=3)
+    connection = replace(fake.connection("https://shop.test"), transport=fake.transport())
+    with ecom_db.session() as session:
+        session.add(m.ItemGroup(name="Web"))
+        session.add(m.Location(name="Main"))
+        session.add(m.Item(sku="NEW-1", name="Brand new", price=D("5.00")))
+        session.flush()
+        general = General(update_inventory=True, import_products=True, import_product_group="Web", export_products=True)
+        integrations.create(
+            session, "tc", "testcart", api_url="https://shop.test", settings=IntegrationSettings(general=general)
+        )
+
+    def phase(function, **kwargs):
+        with Session(ecom_db.engine, expire_on_commit=False) as session:
+            result = function(session, integrations.get(session, "tc"), get_driver("testcart"), connection, **kwargs)
+            session.commit()
+            return result
+
+    cart_skus = fake.skus()
+    imported = phase(import_products)
+    assert imported.created == len(cart_skus) - len(imported.no_sku)
+    with ecom_db.session() as session:
+        main = session.exec(select(m.Location.id)).one()
+        for n, item in enumerate(session.exec(select(m.Item).where(m.Item.sku.in_(cart_skus)))):  # type: ignore[attr-defined]
+            session.add(m.Stock(item_id=item.id, location_id=main, on_hand=D(n + 2), committed=D(1)))
+    pushed = phase(push_inventory)
+    assert pushed.errors == [] and pushed.accepted == len(cart_skus)
+    tracked = [sku for sku in cart_skus if fake.stock(sku) is not None]
+    assert tracked and all(fake.stock(sku) >= 1 for sku in tracked)
+    writes = len(fake.writes())
+    assert phase(push_inventory).sent == 0 and len(fake.writes()) == writes
+
+    exported = phase(export_products)
+    assert exported.errors == [] and exported.created == 1  # only NEW-1 is new to the cart
+    assert fake.product("NEW-1") is not None
+    assert sorted(fake.skus()) == sorted([*cart_skus, "NEW-1"])
+    again = phase(export_products)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, len(cart_skus) + 1)
+    assert phase(import_products).created == 0

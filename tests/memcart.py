@@ -3,7 +3,6 @@ records every call, and refuses what a test tells it to."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ecom import hookspecs
@@ -86,7 +85,3 @@ class MemCart:
             self.products[cart_id] = product.model_copy(update={"external_id": cart_id})
             results.append(PushResult(ref=product.sku or "", ok=True, action=action, external_id=cart_id))
         return results
-
-
-def quantity(value: str | int) -> Decimal:
-    return Decimal(str(value))

@@ -26,7 +26,7 @@ from ecom.jobs.log import Progress
 from ecom.jobs.report import job_report
 from ecom.jobs.runner import run_job
 from ecom.plugins import Driver, drivers
-from ecom.sample import sample_settings, seed_back_office
+from ecom.sample import sample_settings, seed_back_office, untracked_skus
 
 ORDERS, PRODUCTS = 60, 12
 
@@ -84,7 +84,7 @@ def _run_cart(engine: Any, driver: Driver, progress: Progress | None) -> CartRes
         connection = fake.connection(url)
         try:
             with Session(engine, expire_on_commit=False) as session:
-                seed_back_office(session, fake.skus())
+                seed_back_office(session, fake.skus(), untracked_skus(fake))
                 integration = integrations.create(
                     session, f"demo-{driver.kind}", driver.kind, website_name=connection.website_name,
                     api_url=connection.api_url, username=connection.username,

@@ -27,8 +27,12 @@ def _get_or_add(session: Session, model: type, **fields: object) -> object:
     return row
 
 
-def seed_back_office(session: Session, skus: list[str]) -> None:
-    """Lists, items for ``skus`` (stock 20 at Main, 5 at Warehouse) and an assembly; idempotent."""
+def seed_back_office(session: Session, skus: list[str], untracked: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Lists, items for ``skus`` (stock 20 at Main, 5 at Warehouse) and an assembly; idempotent.
+
+    SKUs in ``untracked`` (the cart keeps no stock for them, e.g. gift cards) become
+    non-inventory items, which are never pushed.
+    """
     group = _get_or_add(session, m.ItemGroup, name="Web")
     main = _get_or_add(session, m.Location, name="Main")
     warehouse = _get_or_add(session, m.Location, name="Warehouse")
@@ -37,7 +41,10 @@ def seed_back_office(session: Session, skus: list[str]) -> None:
     discount_item = _get_or_add(session, m.Item, sku="DISCOUNT", name="Discount", type=m.ItemType.DISCOUNT, taxable=False)
     items = []
     for n, sku in enumerate(skus):
-        item = _get_or_add(session, m.Item, sku=sku, name=sku.replace("-", " ").title(), group_id=group.id, price=D("10.00"))
+        kind = m.ItemType.NON_INVENTORY if sku in untracked else m.ItemType.INVENTORY
+        item = _get_or_add(session, m.Item, sku=sku, name=sku.replace("-", " ").title(), group_id=group.id, price=D("10.00"), type=kind)
+        if kind is m.ItemType.NON_INVENTORY:
+            continue
         items.append(item)
         if session.exec(select(m.Stock).where(m.Stock.item_id == item.id)).first() is None:
             session.add(m.Stock(item_id=item.id, location_id=main.id, on_hand=D(20 + n % 7), committed=D(n % 3)))
@@ -92,3 +99,8 @@ def sample_settings(recipients: list[str] | None = None) -> IntegrationSettings:
             "notify": {"recipients": recipients or []},
         }
     )
+
+
+def untracked_skus(fake: object) -> set[str]:
+    """The SKUs a fake cart keeps no stock for (:meth:`ecom.fake.FakeCart.product` quantity None)."""
+    return {sku for sku in fake.skus() if (p := fake.product(sku)) is not None and p.quantity is None}  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from ecom import integrations
 from ecom import models as m
 from ecom.jobs import lifecycle
 from ecom.jobs.runner import run_job
-from ecom.sample import sample_settings, seed_back_office
+from ecom.sample import sample_settings, seed_back_office, untracked_skus
 from ecom.testing import testcart
 from ecom.testing.testcart_fake import FakeTestCart
 
@@ -52,7 +52,7 @@ def shop(ecom_db, ecom_plugins, tmp_path, monkeypatch) -> Shop:
     fake.seed(orders=0, products=12, seed=7)
     conn = fake.connection("https://testcart.example")
     with ecom_db.session() as session:
-        seed_back_office(session, fake.skus())
+        seed_back_office(session, fake.skus(), untracked_skus(fake))
         integration = integrations.create(
             session, "shop", "testcart", website_name=conn.website_name, api_url=conn.api_url,
             password=conn.password.get_secret_value(), settings=sample_settings(),

@@ -71,3 +71,25 @@ def test_an_order_that_fails_to_map_is_an_error_naming_it_and_the_others_are_imp
     assert "'NO-SUCH-SKU'" in errors[0].message
     assert errors[0].payload["external_id"] == str(victim["id"])
     assert job.counts["import_orders"]["failed"] == 1
+
+
+def test_the_job_binds_the_carts_products_and_pushes_only_changed_quantities(shop):
+    first = shop.sync()
+    assert first.counts["bind_products"]["updated"] > 0  # the cart's SKUs bound to existing items
+    pushed = first.counts["push_inventory"]["updated"]
+    assert pushed > 0
+    with shop.session() as session:
+        stock = session.exec(select(m.Stock).join(m.Item).where(m.Item.sku == "TC-MUG-WHT")).all()
+    expected = int(sum(s.on_hand - s.committed for s in stock))
+    assert shop.fake.stock("TC-MUG-WHT") == expected
+
+    writes = len(shop.fake.writes())
+    assert shop.sync().counts["push_inventory"]["updated"] == 0
+    assert len(shop.fake.writes()) == writes  # nothing changed: nothing written
+
+    with shop.db.session() as session:
+        row = session.exec(select(m.Stock).join(m.Item).where(m.Item.sku == "TC-MUG-WHT")).first()
+        row.on_hand += 7
+    again = shop.sync()
+    assert again.counts["push_inventory"]["updated"] == 1
+    assert shop.fake.stock("TC-MUG-WHT") == expected + 7

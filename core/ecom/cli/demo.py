@@ -22,6 +22,8 @@ def demo(keep: Path | None) -> None:
     progress: dict[str, PhaseProgress] = {}
 
     def make_progress(kind: str) -> PhaseProgress:
+        for earlier in progress.values():
+            earlier.done()
         click.echo(f"\n== {kind}: fake store on a loopback port, {60} orders, full sync ==", err=True)
         progress[kind] = PhaseProgress()
         return progress[kind]
@@ -46,7 +48,7 @@ def demo(keep: Path | None) -> None:
         orders = report.get("counts", {}).get("import_orders", {})
         stock = report.get("counts", {}).get("push_inventory", {})
         click.echo(
-            f"  {r.title}: {r.connection}. Job {report.get('id')} {report.get('status', '').replace('_', ' ')}: "
+            f"  {r.title}: {r.connection.rstrip('.')}. Job {report.get('id')} {report.get('status', '').replace('_', ' ')}: "
             f"{orders.get('created', 0)} orders imported of {orders.get('fetched', 0)} read "
             f"({orders.get('skipped', 0)} skipped: archived or filtered), {r.customers} customers in the back office, "
             f"{stock.get('updated', 0)} quantities pushed, {report.get('error_count', 0)} errors."

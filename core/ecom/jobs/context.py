@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -25,7 +24,11 @@ class JobRun:
     log: JobLog
     full: bool = False
     batch_size: int = 100
-    retry: dict[str, Any] = field(default_factory=dict)  # phase -> failed records to run again
+
+    @property
+    def retry_of(self) -> int | None:
+        """The job whose failed records this one runs again (``ecom jobs retry``), if any."""
+        return self.job.options.get("retry_of")
 
     @property
     def integration_id(self) -> int:

@@ -36,6 +36,13 @@ class JobLog:
         if self._progress:
             self._progress(phase, tallies)
 
+    def set_counts(self, phase: str, counts: dict[str, int]) -> None:
+        """Set a phase's counts at once (phases that count for themselves)."""
+        self.job.counts[phase] = {key: counts.get(key, 0) for key in COUNTS}
+        self.session.add(self.job)
+        if self._progress:
+            self._progress(phase, self.job.counts[phase])
+
     def _event(self, level: m.EventLevel, phase: str, ref: str | None, message: str, rule: str | None, payload: Any) -> None:
         self.session.add(
             m.JobEvent(job_id=self.job.id, level=level, phase=phase, record_ref=ref, rule=rule, message=message, payload=payload)

@@ -41,9 +41,8 @@ def _batches(orders: list[CartOrder], size: int) -> Iterator[list[CartOrder]]:
 
 
 def import_orders(run: JobRun) -> None:
-    retry_of = run.job.options.get("retry_of")
-    if retry_of:  # `ecom jobs retry`: the orders that failed in that job, as it kept them
-        import_pages(run, [failed_orders(run, retry_of)])
+    if run.retry_of:  # `ecom jobs retry`: the orders that failed in that job, as it kept them
+        import_pages(run, [failed_orders(run, run.retry_of)])
         run.session.commit()
         return
     watermark = None if run.full else state.get(run.session, run.integration_id, "orders")

@@ -22,7 +22,7 @@ from ecom import integrations, notify
 from ecom import models as m
 from ecom.binding import DbRefCache
 from ecom.errors import EcomError, FatalError, RetryableError
-from ecom.jobs import lifecycle
+from ecom.jobs import catalog_phases, lifecycle
 from ecom.jobs.context import JobRun
 from ecom.jobs.log import JobLog, Progress
 from ecom.jobs.orders import import_orders
@@ -33,8 +33,11 @@ from ecom.settings import IntegrationSettings
 
 Phase = Callable[[JobRun], None]
 PHASES: dict[str, Phase] = {
+    "import_products": catalog_phases.import_products,
     "import_orders": import_orders,
     "push_status": push_status,
+    "push_inventory": catalog_phases.push_inventory,
+    "export_products": catalog_phases.export_products,
 }
 ORDER = ("import_products", "import_orders", "push_status", "push_inventory", "export_products")
 

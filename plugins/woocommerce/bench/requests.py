@@ -9,7 +9,9 @@
    one ``variations/batch`` per variable product per 100 of its variations), and the SKU lookups
    a first push needs (⌈S/100⌉; later pushes use the cached ids).
 3. Push S order statuses: ⌈S/100⌉ batches plus one note per shipped order.
-4. An unchanged re-run: what the driver sends when the core has nothing new for it.
+4. Whole ``ecom sync`` jobs (the core's job engine, in a throwaway SQLite back office): requests
+   and writes of a first sync, and of a re-run with nothing changed (the core's delta memory
+   sends no quantity or status twice; orders are re-read only from the watermark).
 """
 
 from __future__ import annotations
@@ -106,6 +108,48 @@ def push_status(count: int) -> dict[str, object]:
     return {"updates": len(updates), "requests": len(fake.requests), "ceil(S/100) + shipped notes": math.ceil(len(updates) / 100) + shipped}
 
 
+def sync_twice(orders: int, skus: int) -> dict[str, object]:
+    import tempfile
+
+    from sqlmodel import Session
+
+    from ecom import db, integrations
+    from ecom import models as m
+    from ecom.demo import demo_environment
+    from ecom.jobs import lifecycle
+    from ecom.jobs.runner import run_job
+    from ecom.sample import sample_settings, seed_back_office
+
+    fake = WooCommerceFake()
+    fake.seed(orders=orders, products=skus, seed=4)
+    with tempfile.TemporaryDirectory() as folder, demo_environment(Path(folder)) as url, fake.serve() as base:
+        db.init(url)
+        engine = db.open_engine(url)
+        conn = fake.connection(base)
+        with Session(engine, expire_on_commit=False) as session:
+            seed_back_office(session, fake.skus())
+            integration = integrations.create(
+                session, "woo", "woocommerce", website_name="Bench", api_url=base, username=conn.username,
+                password=conn.password.get_secret_value(), settings=sample_settings(),
+            )
+            integrations.activate(session, integration)
+            session.commit()
+        rows = []
+        for run in ("first sync", "unchanged re-run"):
+            fake.requests.clear()
+            with Session(engine, expire_on_commit=False) as session:
+                job = lifecycle.create_job(session, integrations.get(session, "woo"), trigger=m.JobTrigger.MANUAL, options={})
+            started = time.perf_counter()
+            done = run_job(engine, job.id)
+            seconds = time.perf_counter() - started
+            counts = done.counts
+            rows.append(f"{run}: {len(fake.requests)} requests, {len(fake.writes())} writes, "
+                        f"{counts['import_orders']['created']} orders created, "
+                        f"{counts.get('push_inventory', {}).get('updated', 0)} quantities pushed, {seconds:.1f}s")
+        engine.dispose()
+    return {"orders": orders, "skus": skus, "first sync": rows[0].split(": ", 1)[1], "re-run": rows[1].split(": ", 1)[1]}
+
+
 def table(rows: list[dict[str, object]]) -> str:
     heads = list(rows[0])
     widths = [max(len(str(h)), *(len(str(r[h])) for r in rows)) for h in heads]
@@ -119,11 +163,13 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=1000)
     parser.add_argument("--changed", default="1,10,100,500,1000")
     parser.add_argument("--statuses", default="1,50,250")
+    parser.add_argument("--sync-orders", type=int, default=300, help="orders for the whole-job runs (section 4)")
     args = parser.parse_args()
     print("1. Importing N orders\n" + table([import_orders(int(n)) for n in args.orders.split(",")]), end="\n\n")
     rows = [push_inventory(args.skus, int(s)) for s in args.changed.split(",") if int(s) <= args.skus]
     print("2. Pushing S changed quantities\n" + table(rows), end="\n\n")
-    print("3. Pushing S order statuses\n" + table([push_status(int(s)) for s in args.statuses.split(",")]))
+    print("3. Pushing S order statuses\n" + table([push_status(int(s)) for s in args.statuses.split(",")]), end="\n\n")
+    print("4. Whole ecom sync jobs\n" + table([sync_twice(args.sync_orders, 40)]))
 
 
 if __name__ == "__main__":

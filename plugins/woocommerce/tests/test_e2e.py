@@ -2,8 +2,9 @@
 
 ``ecom sync`` binds the store's products and variations to items, imports 1,000 orders once,
 pushes a shipped order back (``completed`` with a tracking note) and sends changed quantities to
-the right products and variations; a re-run with nothing changed writes nothing to the store. Requests travel over a real socket, signed with OAuth 1.0a.
-Runs on SQLite only: the driver is under test here; the core's tests cover PostgreSQL.
+the right products and variations; a re-run with nothing changed writes nothing to the store.
+Requests travel over a real socket, signed with OAuth 1.0a. SQLite only: the driver is under test
+here; the core's tests cover PostgreSQL.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def stock_in_back_office(ecom_db) -> dict[str, int]:
     totals: dict[str, Decimal] = {}
     for sku, on_hand, committed in rows:
         totals[sku] = totals.get(sku, Decimal(0)) + on_hand - committed
-    return {sku: max(0, int(q)) for sku, q in totals.items() if sku not in ("GIFT-SET",)}
+    return {sku: max(0, int(q)) for sku, q in totals.items()}
 
 
 def add_stock(ecom_db, more: dict[str, int]) -> None:

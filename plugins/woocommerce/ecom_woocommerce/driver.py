@@ -71,7 +71,8 @@ def test_connection(connection: Connection, operations: frozenset[str]) -> Conne
             try:
                 http.post(probe, json={})
             except (AuthError, RejectedError) as exc:
-                report.warnings.append(f"This key cannot write ({', '.join(sorted(writes))} will fail): {exc}")
+                what = "This key cannot write" if isinstance(exc, AuthError) else "WooCommerce refused a write check"
+                report.warnings.append(f"{what} ({', '.join(sorted(writes))} will fail): {exc}")
     return report
 
 

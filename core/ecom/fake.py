@@ -56,6 +56,8 @@ class FakeCart(abc.ABC):
     def __init__(self) -> None:
         self.requests: list[LoggedRequest] = []
         self.latency = 0.0  # seconds added to every answer: a slow cart, for crash and concurrency tests
+        self._open = threading.Event()
+        self._open.set()
         self._failures: deque[_Failure] = deque()
         self._lock = threading.RLock()
 
@@ -113,6 +115,13 @@ class FakeCart(abc.ABC):
         with self._lock:
             self._failures.extend(_Failure(status, retry_after, delay) for _ in range(times))
 
+    def pause(self) -> None:
+        """Hold every request until :meth:`resume` (at most a minute): a cart that hangs."""
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+
     def clear_failures(self) -> None:
         """Forget injected failures not served yet."""
         with self._lock:
@@ -130,6 +139,7 @@ class FakeCart(abc.ABC):
         query = environ.get("QUERY_STRING", "")
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
+        self._open.wait(timeout=60)
         if self.latency:
             time.sleep(self.latency)
         captured: dict[str, int] = {}

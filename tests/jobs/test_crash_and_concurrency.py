@@ -21,7 +21,8 @@ from ecom import integrations
 from ecom import models as m
 from ecom.jobs import lifecycle
 
-ORDERS = 240
+ORDERS = 150
+KILL_ORDERS = 400
 
 
 @pytest.fixture
@@ -49,8 +50,8 @@ def wait_for_requests(fake, count: int, proc: subprocess.Popen[str], limit: floa
 
 
 @pytest.fixture
-def served(shop):
-    shop.fake.seed(orders=ORDERS, seed=11)
+def served(shop, request):
+    shop.fake.seed(orders=getattr(request, "param", ORDERS), seed=11)
     shop.fake.latency = 0.03
     with shop.fake.serve() as url, shop.db.session() as session:
         integration = integrations.get(session, shop.name)
@@ -59,20 +60,21 @@ def served(shop):
         yield shop
 
 
-def importable(shop) -> int:
+def running_job(shop) -> bool:
     with shop.session() as session:
-        return session.exec(select(func.count()).select_from(m.ExternalRef).where(m.ExternalRef.kind == "order")).one()
+        return session.exec(select(m.Job).where(m.Job.status == m.JobStatus.RUNNING)).first() is not None
 
 
+@pytest.mark.parametrize("served", [KILL_ORDERS], indirect=True)
 def test_sigkill_at_random_moments_then_rerun_imports_every_order_exactly_once(served, driver_site):
     shop, rng = served, random.Random(2026)
     for _ in range(4):
         start = len(shop.fake.requests)
-        proc = ecom_process(driver_site, "sync", shop.name)
+        proc = ecom_process(driver_site, "sync", shop.name, "--phase", "import_orders")
         wait_for_requests(shop.fake, start + rng.randint(1, 6), proc)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
-    final = ecom_process(driver_site, "sync", shop.name)
+    final = ecom_process(driver_site, "sync", shop.name, "--phase", "import_orders")
     out, err = final.communicate(timeout=120)
     assert final.returncode in (0, 5), err
     with shop.session() as session:
@@ -87,17 +89,22 @@ def test_sigkill_at_random_moments_then_rerun_imports_every_order_exactly_once(s
     assert [j.status for j in jobs[:-1]] == [m.JobStatus.FAILED] * (len(jobs) - 1)  # the killed ones, taken over
     assert any("abandoned" in msg and "no longer running" in msg for msg in abandoned)
     assert jobs[-1].status in (m.JobStatus.SUCCEEDED, m.JobStatus.SUCCEEDED_WITH_ERRORS)
-    check = ecom_process(driver_site, "sync", shop.name, "--full", "--json")
+    check = ecom_process(driver_site, "sync", shop.name, "--phase", "import_orders", "--full", "--json")
     out, err = check.communicate(timeout=120)
     assert '"created": 0' in out, "a full re-read found orders the killed runs lost"
 
 
 def test_two_concurrent_syncs_of_one_integration_one_runs_the_other_is_refused(served, driver_site):
     shop = served
-    first = ecom_process(driver_site, "sync", shop.name)
-    wait_for_requests(shop.fake, 1, first)
-    second = ecom_process(driver_site, "sync", shop.name)
+    shop.fake.pause()  # the first job hangs on the cart until the second has been turned away
+    first = ecom_process(driver_site, "sync", shop.name, "--phase", "import_orders")
+    deadline = time.monotonic() + 60
+    while not running_job(shop):
+        assert first.poll() is None and time.monotonic() < deadline, "the first sync never started"
+        time.sleep(0.01)
+    second = ecom_process(driver_site, "sync", shop.name, "--phase", "import_orders")
     _, err = second.communicate(timeout=60)
+    shop.fake.resume()
     assert second.returncode == 6
     assert "already has job" in err and "a sync job must finish before another one is created" in err
     first.communicate(timeout=120)
@@ -121,7 +128,9 @@ def test_workers_on_several_processes_run_each_queued_job_once(served, driver_si
             names.append(other.name)
         session.commit()
         for name in names:
-            lifecycle.create_job(session, integrations.get(session, name), trigger=m.JobTrigger.MANUAL, options={})
+            lifecycle.create_job(
+                session, integrations.get(session, name), trigger=m.JobTrigger.MANUAL, options={"phases": ["import_orders"]}
+            )
     workers = [ecom_process(driver_site, "worker", "--once") for _ in range(2)]
     for w in workers:
         _, err = w.communicate(timeout=180)

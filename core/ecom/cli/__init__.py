@@ -61,6 +61,11 @@ from ecom.cli import db as _db  # noqa: E402
 from ecom.cli import importer as _importer  # noqa: E402
 from ecom.cli import items as _items  # noqa: E402
 from ecom.cli import orders as _orders  # noqa: E402
+from ecom.cli import sync as _sync  # noqa: E402
+from ecom.cli import jobs as _jobs  # noqa: E402
+from ecom.cli import mail as _mail  # noqa: E402
+from ecom.cli import worker as _worker  # noqa: E402
+from ecom.cli import demo as _demo  # noqa: E402
 from ecom.cli import inventory as _inventory  # noqa: E402
 from ecom.cli import products as _products  # noqa: E402
 

@@ -70,3 +70,17 @@ def test_a_status_the_cart_refuses_is_an_error_in_the_carts_words(shop):
     with shop.session() as session:
         errors = session.exec(select(m.JobEvent).where(m.JobEvent.job_id == job.id, m.JobEvent.phase == "push_status")).all()
     assert errors and all("status must be one of" in e.message and e.record_ref.startswith("TC-") for e in errors)
+
+
+def test_ship_void_and_close_from_the_cli_reach_the_cart(shop, ecom_cli):
+    rows = importable_orders(shop, seed=35)
+    (shipped, shipped_ref), (voided, voided_ref) = rows[0], rows[1]
+    assert ecom_cli("orders", "ship", shipped.number, "--tracking", "1ZCLI", "--carrier", "UPS").exit_code == 0
+    assert ecom_cli("orders", "void", voided.web_order_number).exit_code == 0  # the web order number works too
+    refused = ecom_cli("orders", "ship", voided.number, "--tracking", "X", "--carrier", "UPS")
+    assert refused.exit_code == 3 and "voided" in refused.stderr
+    assert ecom_cli("orders", "ship", "NOPE-1", "--tracking", "X", "--carrier", "UPS").exit_code == 3
+    job = shop.sync()
+    assert job.counts["push_status"]["updated"] == 2
+    assert shop.fake.tracking(shipped_ref.external_id) == ["1ZCLI"]
+    assert shop.fake.order(int(voided_ref.external_id))["status"] == "cancelled"

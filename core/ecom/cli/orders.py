@@ -9,6 +9,7 @@ import click
 from sqlmodel import Session, SQLModel, select
 
 from ecom import db
+from ecom import models as m
 from ecom.cli import cli, echo_json
 from ecom.cli.items import echo_table
 from ecom.errors import ConfigError
@@ -247,3 +248,49 @@ def show_order(number: str, as_json: bool) -> None:
         how = " / ".join(x for x in (p["payment_method"], p["term"]) if x)
         reference = f"  ref {p['reference']}" if p["reference"] else ""
         click.echo(f"Payment   {p['amount']:>{figure}}  {how}{reference}")
+
+
+def _find(session: Session, number: str) -> m.Transaction:
+    """A transaction by its number, or by the web order number it was imported from."""
+    txn = session.exec(select(m.Transaction).where(m.Transaction.number == number)).first()
+    txn = txn or session.exec(select(m.Transaction).where(m.Transaction.web_order_number == number)).first()
+    if txn is None:
+        raise ConfigError(f"There is no order {number!r}: `ecom orders list` shows them.")
+    return txn
+
+
+@orders.command("ship")
+@click.argument("number")
+@click.option("--tracking", "tracking_number", required=True, help="The carrier's tracking number.")
+@click.option("--carrier", required=True, help="Who carries it, e.g. UPS.")
+def ship_order(number: str, tracking_number: str, carrier: str) -> None:
+    """Record that order NUMBER shipped; the next sync tells the cart (Update order status)."""
+    with db.session(db.open_engine()) as session:
+        txn = _find(session, number)
+        if txn.voided_at is not None:
+            raise ConfigError(f"Order {txn.number} is voided: a voided order cannot ship.")
+        txn.shipped_at, txn.tracking_number, txn.carrier = m.utcnow(), tracking_number, carrier
+        session.add(txn)
+    click.echo(f"Order {txn.number} shipped ({carrier} {tracking_number}).")
+
+
+@orders.command("void")
+@click.argument("number")
+def void_order(number: str) -> None:
+    """Void order NUMBER; the next sync cancels it in the cart."""
+    with db.session(db.open_engine()) as session:
+        txn = _find(session, number)
+        txn.voided_at = m.utcnow()
+        session.add(txn)
+    click.echo(f"Order {txn.number} voided.")
+
+
+@orders.command("close")
+@click.argument("number")
+def close_order(number: str) -> None:
+    """Close order NUMBER; the next sync closes it in the cart."""
+    with db.session(db.open_engine()) as session:
+        txn = _find(session, number)
+        txn.closed_at = m.utcnow()
+        session.add(txn)
+    click.echo(f"Order {txn.number} closed.")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
-from ecom import integrations, secrets
+from ecom import integration_file, integrations, secrets
 from ecom import models as m
 from ecom.errors import ConfigError
 from ecom.integration_checks import REFERENCES
@@ -261,3 +262,23 @@ def test_stored_settings_that_no_longer_fit_are_reported(office):
         session.add(shop)
     with office.session() as session, pytest.raises(SettingsError, match="preferences.customer_match: Input should be"):
         integrations.load_settings(session, integrations.get(session, "shop"))
+
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "integrations.md"
+
+
+def test_the_docs_describe_every_setting():
+    text = DOC.read_text()
+    for section, info in IntegrationSettings.model_fields.items():
+        tab = text.split(f"(`[{section}]`)", 1)[1].split("\n### ", 1)[0]
+        for name, field in info.annotation.model_fields.items():
+            assert f"| `{field.alias or name}` |" in tab, f"docs/integrations.md does not describe {section}.{field.alias or name}"
+
+
+def test_the_docs_example_file_applies_as_it_is(office, monkeypatch):
+    example = DOC.read_text().split("```toml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("SHOP_TOKEN", PASSWORD)
+    with office.session() as session:
+        result = integration_file.apply_text(session, example, source="the docs' example")
+        assert result.created and result.integration.active
+        assert integrations.load_settings(session, result.integration).shipping.default_method == "UPS Ground"

@@ -58,14 +58,16 @@ def test_add_takes_the_password_hidden_from_env_or_stdin_never_from_a_flag(offic
     assert refused.exit_code == 2 and "No such option '--password'" in refused.stderr
     missing = ecom_cli("integration", "add", "nope", "--cart", "testshop", "--password-env", "NO_SUCH_VAR")
     assert (missing.exit_code, missing.stderr) == (3, "Error: The environment variable NO_SUCH_VAR is not set, so there is no password to read.\n")
+    empty = ecom_cli("integration", "add", "empty", "--cart", "testshop", "--password-stdin", input="\n")
+    assert empty.exit_code == 3 and "The first line of stdin is empty" in empty.stderr
+    ok(ecom_cli("integration", "set", "open", "--ask-password", input=PASSWORD + "\n"))
     with office.session() as session:
         found = {i.name: i for i in integrations.list_integrations(session)}
         assert sorted(found) == ["env", "open", "piped", "shop"]
-        for name in ("env", "piped", "shop"):
+        for name in ("env", "open", "piped", "shop"):
             assert integrations.connection(found[name]).password.get_secret_value() == PASSWORD
-        assert found["open"].password_encrypted is None
-    for result in (prompted,):
-        assert PASSWORD not in result.output
+        assert sorted(n for n, i in found.items() if i.password_encrypted) == ["env", "open", "piped", "shop"]
+    assert PASSWORD not in prompted.output
 
 
 def test_list_and_show_every_tab(shop, ecom_cli):

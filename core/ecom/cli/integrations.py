@@ -22,7 +22,7 @@ from sqlmodel import Session
 from ecom import db, integration_file, integrations, secrets
 from ecom.cli import cli, echo_json
 from ecom.cli.integration_views import preview_lines, show_lines, table
-from ecom.errors import AuthError, ConfigError, DriverError, RetryableError
+from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
 from ecom.integration_checks import validation_problems
 from ecom.mapping import DbLookups, map_order
 from ecom.plugins import drivers, get_driver
@@ -58,20 +58,27 @@ def password_options(func: Any) -> Any:
     return func
 
 
-def read_password(env_var: str | None, from_stdin: bool, *, ask: bool) -> str | None:
-    """The password from the environment, stdin or a hidden prompt (None = not given)."""
+def read_password(env_var: str | None, from_stdin: bool, *, ask: bool, empty_ok: bool = False) -> str | None:
+    """The password from the environment, stdin or a hidden prompt (None = not given).
+
+    An empty password is refused unless ``empty_ok`` (``add``'s prompt: empty means none).
+    """
     if env_var and from_stdin:
         raise click.UsageError("Give --password-env or --password-stdin, not both.")
     if env_var:
         value = os.environ.get(env_var)
         if value is None:
             raise ConfigError(f"The environment variable {env_var} is not set, so there is no password to read.")
-        return value
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if ask:
-        return click.prompt("Password", hide_input=True, default="", show_default=False)
-    return None
+        where = f"The environment variable {env_var}"
+    elif from_stdin:
+        value, where = sys.stdin.readline().rstrip("\r\n"), "The first line of stdin"
+    elif ask:
+        value, where = click.prompt("Password", hide_input=True, default="", show_default=False), "The password typed"
+    else:
+        return None
+    if not value and not (empty_ok and ask and not env_var and not from_stdin):
+        raise ConfigError(f"{where} is empty: give the password, or use --no-password (add) / --clear-password (set).")
+    return value
 
 
 @contextmanager
@@ -98,12 +105,12 @@ def noting_key_file(session: Session) -> Iterator[None]:
 def add_command(
     name: str, cart_kind: str, website_name: str, api_url: str, username: str, password_env: str | None, password_stdin: bool, no_password: bool
 ) -> None:
-    """Add an integration (inactive until activated). The password is asked for, hidden,
-    unless --password-env, --password-stdin or --no-password is given."""
+    """Add an integration (inactive until activated). The password is asked for, hidden (leave
+    it empty for none), unless --password-env, --password-stdin or --no-password is given."""
     driver_title = _driver_title(cart_kind)
     if driver_title is None:
         click.echo(f"Note: no driver for cart {cart_kind!r} is installed yet (try: pip install ecom-{cart_kind.replace('_', '-')}).", err=True)
-    password = None if no_password else read_password(password_env, password_stdin, ask=True)
+    password = None if no_password else read_password(password_env, password_stdin, ask=True, empty_ok=True)
     with back_office() as session, noting_key_file(session):
         integrations.create(session, name, cart_kind, website_name=website_name, api_url=api_url, username=username, password=password)
     click.echo(f"Added integration {name!r} ({driver_title or cart_kind}), inactive.")
@@ -284,7 +291,8 @@ def test_command(name: str) -> None:
             report = driver.call("test_connection", connection=connection, operations=operations)
         except DriverError as exc:
             words = _redact(str(exc), connection.secrets)
-            raise type(exc)(f"Test Connection of {name!r} failed: {_failure(exc)}: {words}", status=exc.status) from None
+            family = next(c for c in (AuthError, RejectedError, RetryableError, FatalError, DriverError) if isinstance(exc, c))
+            raise family(f"Test Connection of {name!r} failed: {_failure(exc)}: {words}", status=exc.status) from None
         if not isinstance(report, ConnectionReport):
             raise DriverError(f"Test Connection of {name!r}: the {driver.info.title} driver gave no answer.")
         integrations.record_test(item, report)

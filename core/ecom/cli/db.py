@@ -22,3 +22,7 @@ def init_command() -> None:
         click.echo(f"Upgraded the ecom database {where} from revision {report.before} to {report.after} (latest).")
     else:
         click.echo(f"The ecom database {where} is at revision {report.after} (latest): nothing to do.")
+    from ecom import secrets  # integration passwords are encrypted with this key (docs/integrations.md)
+
+    if (key_file := secrets.init_key_file(report.url)) is not None:
+        click.echo(f"Created the secret key file {key_file} (owner-only): integration passwords are encrypted with it.", err=True)

@@ -157,3 +157,16 @@ def test_the_shared_postgresql_database_is_emptied_or_remade_between_tests(reque
             assert connection.exec_driver_sql("SELECT count(*) FROM locations").scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_an_engine_from_open_engine_holds_no_connection_once_its_sessions_end(ecom_db) -> None:
+    engine = db.open_engine(ecom_db.url)
+    with db.session(engine) as session:  # a command that forgets engine.dispose()
+        session.add(Location(name="Main"))
+    with ecom_db.engine.connect() as connection:
+        if ecom_db.backend == "postgresql":
+            others = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).scalar()
+            assert others == 0
+    assert engine.pool.status().startswith("NullPool")

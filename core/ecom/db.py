@@ -69,17 +69,19 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str | None = None, *, for_migrations: bool = False) -> Engine:
+def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled: bool = True) -> Engine:
     """An engine for ``url`` (see :func:`database_url`).
 
     SQLite connections get ``PRAGMA foreign_keys=ON`` and a busy timeout. ``for_migrations``
     makes SQLite transactions cover DDL too (so a failed upgrade changes nothing) and turns
-    foreign keys off while tables are rebuilt, as SQLite requires.
+    foreign keys off while tables are rebuilt, as SQLite requires. ``pooled=False`` closes each
+    connection as soon as it is given back, so nothing stays open after the sessions end.
     """
     url = database_url(url)
     backend = make_url(url).get_backend_name()
+    options: dict[str, Any] = {} if pooled else {"poolclass": sa.pool.NullPool}
     if backend == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **options)
         foreign_keys = "OFF" if for_migrations else "ON"
 
         @sa.event.listens_for(engine, "connect")
@@ -98,8 +100,8 @@ def make_engine(url: str | None = None, *, for_migrations: bool = False) -> Engi
 
         return engine
     if backend == "postgresql":
-        return sa.create_engine(url, pool_pre_ping=True)
-    return sa.create_engine(url)
+        return sa.create_engine(url, pool_pre_ping=pooled, **options)
+    return sa.create_engine(url, **options)
 
 
 @contextmanager
@@ -193,13 +195,18 @@ def init(url: str | None = None) -> InitReport:
     return InitReport(url=url, before=before, after=upgrade(url))
 
 
-def open_engine(url: str | None = None) -> Engine:
-    """An engine for an existing database at the latest revision, or a ConfigError saying why not."""
+def open_engine(url: str | None = None, *, pooled: bool = False) -> Engine:
+    """An engine for an existing database at the latest revision, or a ConfigError saying why not.
+
+    Unpooled by default, as commands want: a connection closes when its session ends, so an
+    engine that is never disposed holds nothing open. A long-running process (the worker) may
+    ask for ``pooled=True`` and dispose of the engine when it stops.
+    """
     url = database_url(url)
     path = sqlite_path(url)
     if path is not None and not path.exists():
         raise ConfigError(f"No ecom database at {path}: run `ecom init` to create it (or set {ENV_VAR}).")
-    engine = make_engine(url)
+    engine = make_engine(url, pooled=pooled)
     try:
         revision = current_revision(engine)
     except OperationalError as exc:

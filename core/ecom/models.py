@@ -427,6 +427,12 @@ class Customer(SQLModel, table=True):
     ship_tos: list["ShipTo"] = Relationship(back_populates="customer", cascade_delete=True)
 
 
+# Customer matching compares case-insensitively; these keep it an index lookup, not a table scan.
+sa.Index("ix_customers_lower_email", sa.func.lower(Customer.__table__.c.email))  # type: ignore[attr-defined]
+sa.Index("ix_customers_lower_company", sa.func.lower(sa.func.trim(Customer.__table__.c.company)))  # type: ignore[attr-defined]
+sa.Index("ix_customers_lower_name", sa.func.lower(Customer.__table__.c.name))  # type: ignore[attr-defined]
+
+
 class ShipTo(SQLModel, table=True):
     """A named shipping address of a customer."""
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from ecom import integrations
 from ecom import models as m
-from ecom.jobs.writer import AlreadyImported, write_order
+from ecom.jobs.writer import AlreadyImported, number_transactions, write_order
 from ecom.mapping import DbLookups, map_order
 from tests.mapping.conftest import sample_order
 
@@ -28,7 +28,9 @@ def write(shop, cart_order):
         integration = integrations.get(session, shop.name)
         outcome = map_order(cart_order, integrations.load_settings(session, integration), DbLookups(session, integration.id))
         assert outcome.errors == [], outcome.errors
-        return write_order(session, integration.id, outcome.draft, cart_updated_at="x").number
+        txn_id = write_order(session, integration.id, outcome.draft, cart_updated_at="x")
+        number_transactions(session, [txn_id])
+        return txn_id
 
 
 def test_a_returning_customer_shipping_somewhere_new_gets_a_second_ship_to(shop):
@@ -49,3 +51,9 @@ def test_an_order_is_written_once(shop):
     with pytest.raises(AlreadyImported):
         write(shop, order(1, "210 W 29th St"))
     assert shop.count(m.Transaction) == 1
+
+
+def test_transactions_are_numbered_by_type(shop):
+    txn_id = write(shop, order(1, "210 W 29th St"))
+    with shop.session() as session:
+        assert session.get(m.Transaction, txn_id).number == f"SO-{txn_id:06d}"

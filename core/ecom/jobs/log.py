@@ -2,8 +2,9 @@
 
 Counts are ``fetched, created, updated, skipped, failed`` per phase. Each event names the record
 as the merchant knows it (order number, SKU), the rule or the cart's own words, and may keep the
-record itself so ``ecom jobs retry`` can run it again. Events and counts go to the database with
-the job's next commit, so what a job reports is what it stored.
+record itself so ``ecom jobs retry`` can run it again. Events are written in the job's database
+transaction (outside any per-order savepoint, so an order that rolls back keeps its error); counts
+are kept in memory and saved on the job with every commit. What a job reports is what it stored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from ecom import models as m
@@ -24,28 +26,42 @@ class JobLog:
     def __init__(self, session: Session, job: m.Job, progress: Progress | None = None) -> None:
         self.session, self.job, self._progress = session, job, progress
         self.errors = self.warnings = 0
+        self._counts: dict[str, dict[str, int]] = _copy(job.counts or {})
+        self._saved = _copy(self._counts)
+        event.listen(session, "before_commit", self._save_counts)
+        event.listen(session, "after_rollback", self._forget_unsaved_counts)
+
+    def _save_counts(self, session: Session) -> None:
+        if self._counts != self._saved:
+            self.job.counts = _copy(self._counts)
+            session.add(self.job)
+            self._saved = _copy(self._counts)
+
+    def _forget_unsaved_counts(self, session: Session) -> None:
+        """A rolled-back batch stored nothing, so it counts for nothing."""
+        self._counts = _copy(self._saved)
 
     def counts(self, phase: str) -> dict[str, int]:
-        return dict(self.job.counts.get(phase) or dict.fromkeys(COUNTS, 0))
+        return dict(self._counts.get(phase) or dict.fromkeys(COUNTS, 0))
 
     def count(self, phase: str, key: str, n: int = 1) -> None:
-        tallies = self.counts(phase)
+        tallies = self._counts.setdefault(phase, dict.fromkeys(COUNTS, 0))
         tallies[key] = tallies.get(key, 0) + n
-        self.job.counts[phase] = tallies  # reassign: the JSON column notices top-level changes
-        self.session.add(self.job)
         if self._progress:
-            self._progress(phase, tallies)
+            self._progress(phase, dict(tallies))
 
     def set_counts(self, phase: str, counts: dict[str, int]) -> None:
         """Set a phase's counts at once (phases that count for themselves)."""
-        self.job.counts[phase] = {key: counts.get(key, 0) for key in COUNTS}
-        self.session.add(self.job)
+        self._counts[phase] = {key: counts.get(key, 0) for key in COUNTS}
         if self._progress:
-            self._progress(phase, self.job.counts[phase])
+            self._progress(phase, dict(self._counts[phase]))
 
     def _event(self, level: m.EventLevel, phase: str, ref: str | None, message: str, rule: str | None, payload: Any) -> None:
-        self.session.add(
-            m.JobEvent(job_id=self.job.id, level=level, phase=phase, record_ref=ref, rule=rule, message=message, payload=payload)
+        table = m.JobEvent.__table__  # type: ignore[attr-defined]
+        self.session.connection().execute(
+            table.insert(),
+            {"job_id": self.job.id, "level": level, "phase": phase, "record_ref": ref, "rule": rule,
+             "message": message, "payload": payload, "created_at": m.utcnow()},
         )
 
     def error(self, phase: str, ref: str | None, message: str, *, rule: str | None = None, payload: Any = None) -> None:
@@ -55,3 +71,7 @@ class JobLog:
     def warning(self, phase: str, ref: str | None, message: str, *, rule: str | None = None) -> None:
         self.warnings += 1
         self._event(m.EventLevel.WARNING, phase, ref, message, rule, None)
+
+
+def _copy(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {phase: dict(tallies) for phase, tallies in counts.items()}

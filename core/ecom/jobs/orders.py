@@ -20,14 +20,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ecom import models as m
-from ecom.binding import find
 from ecom.jobs import state
 from ecom.jobs.context import JobRun
 from ecom.jobs.lifecycle import heartbeat
-from ecom.jobs.writer import ORDER, AlreadyImported, write_order
+from ecom.jobs.writer import ORDER, AlreadyImported, Names, number_transactions, write_order
 from ecom.mapping import DbLookups, map_order
 from ecom.records import CartOrder, Page
 
@@ -70,6 +69,7 @@ def import_pages(run: JobRun, pages: Iterable[Page[CartOrder]]) -> tuple[dt.date
     """Import every order of ``pages``; returns (newest stored updated_at, oldest failed updated_at)."""
     log, session = run.log, run.session
     lookups = DbLookups(session, run.integration_id)
+    names = Names(session)
     newest: dt.datetime | None = None
     held: dt.datetime | None = None
     for page in pages:
@@ -78,22 +78,34 @@ def import_pages(run: JobRun, pages: Iterable[Page[CartOrder]]) -> tuple[dt.date
             log.count(PHASE, "failed")
             log.error(PHASE, failure.ref, f"the cart's order could not be read: {failure.message}", rule="translation")
         for batch in _batches(page.records, run.batch_size):
+            bound = bound_orders(run, [order.external_id for order in batch])
+            written: list[int] = []
             for order in batch:
-                stored = import_one(run, order, lookups)
+                stored = import_one(run, order, lookups, names, order.external_id in bound, written)
                 if stored:
                     newest = max(newest, order.updated_at) if newest else order.updated_at
                 else:
                     held = min(held, order.updated_at) if held else order.updated_at
+            number_transactions(session, written)
             heartbeat(session, run.job)
             session.commit()
     return newest, held
 
 
-def import_one(run: JobRun, order: CartOrder, lookups: DbLookups) -> bool:
+def bound_orders(run: JobRun, external_ids: list[str]) -> set[str]:
+    """Which of these cart orders were imported before (one query for a batch)."""
+    query = select(m.ExternalRef.external_id).where(
+        m.ExternalRef.integration_id == run.integration_id, m.ExternalRef.kind == ORDER,
+        col(m.ExternalRef.external_id).in_(external_ids),
+    )
+    return set(run.session.exec(query))
+
+
+def import_one(run: JobRun, order: CartOrder, lookups: DbLookups, names: Names, bound: bool, written: list[int]) -> bool:
     """Import one order; True when it is stored (now or before) or deliberately skipped."""
     log, session = run.log, run.session
     log.count(PHASE, "fetched")
-    if find(session, run.integration_id, ORDER, order.external_id) is not None:
+    if bound:
         log.count(PHASE, "skipped")
         return True
     outcome = map_order(order, run.settings, lookups)
@@ -110,11 +122,12 @@ def import_one(run: JobRun, order: CartOrder, lookups: DbLookups) -> bool:
         return False
     for attempt in (1, 2):
         try:
-            with session.begin_nested():
-                write_order(
+            with session.connection().begin_nested():  # the writer speaks SQL: a plain savepoint
+                txn_id = write_order(
                     session, run.integration_id, outcome.draft, cart_updated_at=order.updated_at.isoformat(),
-                    new_item_group=run.settings.general.import_product_group,
+                    new_item_group=run.settings.general.import_product_group, names=names,
                 )
+            written.append(txn_id)
             break
         except AlreadyImported:
             log.count(PHASE, "skipped")

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import func
+from typing import Any
+
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from ecom import models as m
@@ -65,52 +68,76 @@ def normalise(*parts: str | None) -> str:
 
 
 class DbLookups:
-    """:class:`Lookups` over a database session. Small lists are read once; rows by key on demand."""
+    """:class:`Lookups` over a database session: small lists read once, rows by key on demand.
+
+    Lookups by key are SQL statements built once and run on the session's connection (they see
+    what the job wrote so far, and do not flush the session). Case-insensitive matches use the
+    expression indexes on customers (``lower(email)``, ``lower(trim(company))``, ``lower(name)``).
+    """
 
     def __init__(self, session: Session, integration_id: int | None = None) -> None:
         self.session, self.integration_id = session, integration_id
+        self._items: dict[str, ItemInfo] = {}
         self._rates = {t.name: t.rate for t in session.exec(select(m.ItemSalesTax))}
         self._terms = {t.name: t.term_type.value for t in session.exec(select(m.Term))}
         items = {i.id: i.sku for i in session.exec(select(m.Item).where(m.Item.type == m.ItemType.OTHER_CHARGE))}
         self._ship_methods = {
             s.name: ShipMethodInfo(s.name, items.get(s.other_charge_item_id)) for s in session.exec(select(m.ShipMethod))
         }
+        c, r, t = m.Customer.__table__.c, m.ExternalRef.__table__.c, m.ShipTo.__table__.c  # type: ignore[attr-defined]
+        key, wanted = bindparam("key"), (c.name, c.taxable)
+        self._customer_by = {
+            "name": sa_select(*wanted).where(c.name == key),
+            "email": sa_select(*wanted).where(func.lower(c.email) == key).order_by(c.id).limit(1),
+            "company": sa_select(*wanted).where(func.lower(func.trim(c.company)) == key).order_by(c.id).limit(1),
+            "cart_id": sa_select(*wanted)
+            .join(m.ExternalRef.__table__, r.local_id == c.id)  # type: ignore[attr-defined]
+            .where(r.integration_id == bindparam("integration"), r.kind == "customer", r.external_id == key)
+            .limit(1),
+            "name_postal": sa_select(*wanted)
+            .join(m.ShipTo.__table__, t.customer_id == c.id)  # type: ignore[attr-defined]
+            .where(func.lower(c.name) == key, func.lower(t.postal_code) == bindparam("postal"))
+            .order_by(c.id)
+            .limit(1),
+        }
+        self._ship_tos = (
+            sa_select(t.id, t.name, t.line1, t.city, t.postal_code, t.country)
+            .join(m.Customer.__table__, c.id == t.customer_id)  # type: ignore[attr-defined]
+            .where(c.name == key)
+        )
+        self._item = sa_select(*(m.Item.__table__.c[n] for n in ("sku", "name", "type", "taxable", "active"))).where(  # type: ignore[attr-defined]
+            m.Item.__table__.c.sku == key  # type: ignore[attr-defined]
+        )
+
+    def _one(self, statement: Any, **params: Any) -> Any:
+        return self.session.connection().execute(statement, params).first()
 
     def item(self, sku: str) -> ItemInfo | None:
-        row = self.session.exec(select(m.Item).where(m.Item.sku == sku)).first()
-        return ItemInfo(row.sku, row.name, row.type.value, row.taxable, row.active) if row else None
+        if sku not in self._items:  # items found are kept for the job; unknown SKUs are asked again
+            row = self._one(self._item, key=sku)
+            if row is None:
+                return None
+            kind = row.type.value if hasattr(row.type, "value") else row.type
+            self._items[sku] = ItemInfo(row.sku, row.name, kind, row.taxable, row.active)
+        return self._items[sku]
 
     def customer(self, name: str) -> CustomerInfo | None:
-        row = self.session.exec(select(m.Customer).where(m.Customer.name == name)).first()
+        row = self._one(self._customer_by["name"], key=name)
         return CustomerInfo(row.name, row.taxable) if row else None
 
     def find_customer(self, rule: str, key: str) -> CustomerInfo | None:
-        query = select(m.Customer)
-        if rule == "email":
-            query = query.where(func.lower(m.Customer.email) == key)
-        elif rule == "company":
-            query = query.where(func.lower(func.trim(m.Customer.company)) == key)
-        elif rule == "cart_id":
-            query = query.join(m.ExternalRef, m.ExternalRef.local_id == m.Customer.id).where(
-                m.ExternalRef.integration_id == self.integration_id,
-                m.ExternalRef.kind == "customer",
-                m.ExternalRef.external_id == key,
-            )
-        elif rule == "name_postal":
-            name, _, postal = key.partition("|")
-            query = query.join(m.ShipTo, m.ShipTo.customer_id == m.Customer.id).where(
-                func.lower(m.Customer.name) == name, func.lower(m.ShipTo.postal_code) == postal
-            )
-        else:
+        if rule not in self._customer_by or rule == "name":
             raise ValueError(f"unknown customer matching rule {rule!r}")
-        row = self.session.exec(query.order_by(m.Customer.id)).first()
+        params: dict[str, Any] = {"key": key}
+        if rule == "cart_id":
+            params["integration"] = self.integration_id
+        if rule == "name_postal":
+            params["key"], _, params["postal"] = key.partition("|")
+        row = self._one(self._customer_by[rule], **params)
         return CustomerInfo(row.name, row.taxable) if row else None
 
     def find_ship_to(self, customer: str, key: str) -> int | None:
-        rows = self.session.exec(
-            select(m.ShipTo).join(m.Customer, m.Customer.id == m.ShipTo.customer_id).where(m.Customer.name == customer)
-        )
-        for row in rows:
+        for row in self.session.connection().execute(self._ship_tos, {"key": customer}):
             if normalise(row.name, row.line1, row.city, row.postal_code, row.country) == key:
                 return row.id
         return None

@@ -84,6 +84,7 @@ def _run_cart(engine: Any, driver: Driver, progress: Progress | None) -> CartRes
         connection = fake.connection(url)
         try:
             with Session(engine, expire_on_commit=False) as session:
+                customers_before = session.exec(select(func.count()).select_from(m.Customer)).one()
                 seed_back_office(session, fake.skus(), untracked_skus(fake))
                 integration = integrations.create(
                     session, f"demo-{driver.kind}", driver.kind, website_name=connection.website_name,
@@ -103,7 +104,7 @@ def _run_cart(engine: Any, driver: Driver, progress: Progress | None) -> CartRes
             run_job(engine, job.id, progress=progress)
             with Session(engine) as session:
                 result.report = job_report(session, session.get(m.Job, job.id), first=5)
-                result.customers = session.exec(select(func.count()).select_from(m.Customer)).one()
+                result.customers = session.exec(select(func.count()).select_from(m.Customer)).one() - customers_before
         except EcomError as exc:
             result.problem = str(exc)
     return result

@@ -85,6 +85,9 @@ def sample_settings(recipients: list[str] | None = None) -> IntegrationSettings:
                 "default_method": "UPS Ground",
                 "methods": [
                     {"method": "UPS Ground", "cart_method": "Ground"},
+                    {"method": "UPS Ground", "cart_method": "Standard (3-5 days)"},
+                    {"method": "UPS Ground", "cart_method": "Free shipping"},
+                    {"method": "UPS Ground", "cart_method": "Flat rate"},
                     {"method": "UPS 2nd Day", "cart_method": "2-Day Air"},
                     {"method": "USPS Priority", "cart_method": "Priority Mail"},
                     {"method": "DHL International", "cart_method": "International Economy"},

@@ -99,3 +99,15 @@ def test_work_once_runs_the_queued_job(scheduled, monkeypatch):
     ran = worker.work_once(scheduled.db.engine, now=NOW)
     assert [j.trigger for j in ran] == [m.JobTrigger.SCHEDULE]
     assert ran[0].status.finished and ran[0].counts["import_orders"]["fetched"] == 8
+
+
+def test_integration_show_lists_the_next_runs_once_tested(scheduled, ecom_cli):
+    before = ecom_cli("integration", "show", scheduled.name)
+    assert "after a successful Test Connection" in before.stdout
+    with scheduled.db.session() as session:
+        integrations.record_test(integrations.get(session, scheduled.name), ConnectionReport(message="ok"))
+    shown = ecom_cli("integration", "show", scheduled.name, "--json")
+    runs = [dt.datetime.fromisoformat(r) for r in __import__("json").loads(shown.stdout)["next_runs"]]
+    assert len(runs) == 3 and all(r.minute == 0 and r.second == 0 for r in runs)  # hourly on the hour
+    assert [(b - a) for a, b in zip(runs, runs[1:])] == [dt.timedelta(hours=1)] * 2
+    assert runs[0] > m.utcnow()

@@ -11,6 +11,7 @@ shows the traceback instead. Exit codes:
 3     configuration error: bad settings or input, nothing ran
 4     the cart failed or refused (driver error)
 5     a record could not be imported or mapped
+6     another sync job of the integration is queued or running
 ====  ==========================================================
 """
 

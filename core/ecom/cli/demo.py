@@ -50,16 +50,16 @@ def demo(keep: Path | None) -> None:
         click.echo(
             f"  {r.title}: {r.connection.rstrip('.')}. Job {report.get('id')} {report.get('status', '').replace('_', ' ')}: "
             f"{orders.get('created', 0)} orders imported of {orders.get('fetched', 0)} read "
-            f"({orders.get('skipped', 0)} skipped: archived or filtered), {r.customers} customers in the back office, "
+            f"({orders.get('skipped', 0)} skipped: archived or filtered), {r.customers} customers created, "
             f"{stock.get('updated', 0)} quantities pushed, {report.get('error_count', 0)} errors."
         )
         for e in report.get("errors", [])[:3]:
             click.echo(f"      {e['record'] or e['phase']}: {e['message']}")
     click.echo("\nNext, try:")
-    where = f"ECOM_DATABASE_URL=sqlite:///{folder / 'ecom.db'} " if keep else ""
-    if not keep:
-        click.echo("  ecom demo --keep demo        # keep the demo's back office to look around")
-    click.echo(f"  {where}ecom orders list")
-    click.echo(f"  {where}ecom jobs list")
-    click.echo(f"  {where}ecom jobs show 1")
+    if keep is None:
+        click.echo("  ecom demo --keep demo        # the same, keeping its back office in ./demo to look around")
+        folder = Path("demo")
+    where = f"ECOM_DATABASE_URL=sqlite:///{folder / 'ecom.db'} ECOM_SECRET_KEY_FILE={folder / 'secret.key'}"
+    for command in ("orders list", "jobs list", "jobs show 1", "integration show demo-shopify", "inventory preview demo-woocommerce"):
+        click.echo(f"  {where} ecom {command}")
     click.echo("  ecom plugins list")

@@ -8,6 +8,7 @@ environment variable or stdin, never from a flag, and never printed.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Iterator
@@ -20,14 +21,16 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from ecom import db, integration_file, integrations, secrets
+from ecom import models as m
 from ecom.cli import cli, echo_json
 from ecom.cli.integration_views import preview_lines, show_lines, table
 from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
 from ecom.integration_checks import validation_problems
+from ecom.jobs import schedule
 from ecom.mapping import DbLookups, map_order
 from ecom.plugins import drivers, get_driver
 from ecom.records import CartOrder, ConnectionReport
-from ecom.settings import DiscountRow, PaymentMethodRow, ShipMethodRow
+from ecom.settings import DiscountRow, IntegrationSettings, PaymentMethodRow, ShipMethodRow
 
 GRIDS = ("tax-states", "ship-methods", "payment-methods", "discounts")
 
@@ -158,6 +161,7 @@ def show_command(name: str, as_json: bool) -> None:
         item = integrations.get(session, name)
         settings = integrations.load_settings(session, item)
         test = integrations.last_test(item)
+    runs = _next_runs(settings, test)
     if as_json:
         echo_json(
             {
@@ -171,6 +175,7 @@ def show_command(name: str, as_json: bool) -> None:
                     "password_set": integrations.password_is_set(item),
                 },
                 "connection_test": {"at": test.at.isoformat(), "message": test.message} if test else None,
+                "next_runs": [run.isoformat() for run in runs],
                 "settings": settings.model_dump(mode="json", by_alias=True),
             }
         )
@@ -192,10 +197,26 @@ def show_command(name: str, as_json: bool) -> None:
             ("username", labelled("username", item.username)),
             ("password", labelled("password", "set (encrypted)" if integrations.password_is_set(item) else "not set")),
             ("tested", tested),
+            ("next runs", _next_runs_text(settings, test, runs)),
         ],
     }
     for line in show_lines(header, settings.model_dump(mode="python", by_alias=True)):
         click.echo(line)
+
+
+def _next_runs(settings: IntegrationSettings, test: integrations.ConnectionTest | None) -> list[dt.datetime]:
+    """The schedule's next three runs; none until a successful Test Connection starts it."""
+    if test is None:
+        return []
+    return schedule.next_runs(settings.schedule, max(m.utcnow(), test.at), 3)
+
+
+def _next_runs_text(settings: IntegrationSettings, test: integrations.ConnectionTest | None, runs: list[dt.datetime]) -> list[str] | str:
+    if not settings.schedule.enabled:
+        return "scheduling is off (schedule.enabled)"
+    if test is None:
+        return "after a successful Test Connection"
+    return [f"{run:%Y-%m-%d %H:%M} UTC" for run in runs]
 
 
 # --- set, activate, deactivate, remove -------------------------------------------------------

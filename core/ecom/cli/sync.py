@@ -84,5 +84,5 @@ def summary_text(report: dict) -> str:  # type: ignore[type-arg]
         lines += [f"    {e['record'] or e['phase']}: {e['message']}" for e in report["errors"][:5]]
         lines.append(f"  All of them: ecom jobs errors {report['id']}")
     if report["warning_count"]:
-        lines.append(f"  {report['warning_count']} warning(s): ecom jobs show {report['id']}")
+        lines.append(f"  {report['warning_count']} warning(s): ecom jobs errors {report['id']} --warnings")
     return "\n".join(lines)

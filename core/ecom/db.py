@@ -72,9 +72,12 @@ def sqlite_path(url: str) -> Path | None:
 def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled: bool = True) -> Engine:
     """An engine for ``url`` (see :func:`database_url`).
 
-    SQLite connections get ``PRAGMA foreign_keys=ON`` and a busy timeout. ``for_migrations``
-    makes SQLite transactions cover DDL too (so a failed upgrade changes nothing) and turns
-    foreign keys off while tables are rebuilt, as SQLite requires. ``pooled=False`` closes each
+    SQLite connections get ``PRAGMA foreign_keys=ON`` and a busy timeout, and every transaction
+    starts with ``BEGIN IMMEDIATE``: it takes the write lock at once, so two processes writing one
+    database wait for each other (up to the busy timeout) instead of one failing at once with
+    "database is locked" when its read turns into a write, which SQLite does not wait for.
+    ``for_migrations`` makes SQLite transactions cover DDL too (so a failed upgrade changes
+    nothing) and turns foreign keys off while tables are rebuilt, as SQLite requires. ``pooled=False`` closes each
     connection as soon as it is given back, so nothing stays open after the sessions end.
     """
     url = database_url(url)
@@ -86,17 +89,16 @@ def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled:
 
         @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            if for_migrations:
-                dbapi_connection.isolation_level = None  # we say BEGIN ourselves, below
+            dbapi_connection.isolation_level = None  # we say BEGIN ourselves, below
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA foreign_keys={foreign_keys}")
             cursor.close()
 
-        if for_migrations:
+        begin = "BEGIN" if for_migrations else "BEGIN IMMEDIATE"
 
-            @sa.event.listens_for(engine, "begin")
-            def _on_begin(connection: sa.Connection) -> None:
-                connection.exec_driver_sql("BEGIN")
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql(begin)
 
         return engine
     if backend == "postgresql":

@@ -137,10 +137,13 @@ def test_workers_on_several_processes_run_each_queued_job_once(served, driver_si
         assert w.returncode == 0, err
     with shop.session() as session:
         jobs = session.exec(select(m.Job)).all()
+        events = session.exec(select(m.JobEvent.job_id, m.JobEvent.message).where(m.JobEvent.level == m.EventLevel.ERROR)).all()
         per_integration = dict(
             session.exec(select(m.ExternalRef.integration_id, func.count()).where(m.ExternalRef.kind == "order").group_by(m.ExternalRef.integration_id)).all()
         )
-    assert len(jobs) == 3 and all(j.status.finished and j.status is not m.JobStatus.FAILED for j in jobs)
+    assert len(jobs) == 3 and all(j.status.finished and j.status is not m.JobStatus.FAILED for j in jobs), (
+        [(j.id, j.status.value) for j in jobs], events[:5]
+    )
     fetched = [j.counts["import_orders"]["fetched"] for j in jobs]
     assert fetched == [ORDERS] * 3  # each job's orders read once: no job ran twice
     assert len(set(per_integration.values())) == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -34,3 +36,32 @@ class JobRun:
     def integration_id(self) -> int:
         assert self.integration.id is not None
         return self.integration.id
+
+
+class UnlockedDriver:
+    """The integration's driver, called only between database transactions.
+
+    Before each hook call, and before each page a fetch reads, the job's session commits: a job
+    never holds a transaction (and SQLite's write lock, or an idle PostgreSQL transaction) while it
+    waits on the cart. Everything else is the driver's (:class:`ecom.plugins.Driver`).
+    """
+
+    def __init__(self, driver: Driver, session: Session) -> None:
+        self._driver, self._session = driver, session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._driver, name)
+
+    def call(self, hook: str, **kwargs: Any) -> Any:
+        self._session.commit()
+        result = self._driver.call(hook, **kwargs)
+        return self._pages(result) if isinstance(result, Iterator) else result
+
+    def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
+        while True:
+            self._session.commit()
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            yield page

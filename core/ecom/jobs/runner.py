@@ -23,7 +23,7 @@ from ecom import models as m
 from ecom.binding import DbRefCache
 from ecom.errors import EcomError, FatalError, RetryableError
 from ecom.jobs import catalog_phases, lifecycle
-from ecom.jobs.context import JobRun
+from ecom.jobs.context import JobRun, UnlockedDriver
 from ecom.jobs.log import JobLog, Progress
 from ecom.jobs.orders import import_orders
 from ecom.jobs.status import push_status
@@ -74,7 +74,10 @@ def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, tr
             lifecycle.fail_job(session, job, str(exc))
             return job
         wanted = job.options.get("phases") or enabled_phases(settings)
-        run = JobRun(session, job, integration, settings, driver, connection, log, full=bool(job.options.get("full")))
+        run = JobRun(
+            session, job, integration, settings, UnlockedDriver(driver, session), connection, log,  # type: ignore[arg-type]
+            full=bool(job.options.get("full")),
+        )
         aborted = False
         for phase in [p for p in ORDER if p in wanted and p in PHASES]:
             try:

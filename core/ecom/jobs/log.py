@@ -41,6 +41,14 @@ class JobLog:
         """A rolled-back batch stored nothing, so it counts for nothing."""
         self._counts = _copy(self._saved)
 
+    def snapshot(self) -> tuple[dict[str, dict[str, int]], int, int]:
+        """What the log holds now, to go back to if the work since is taken back."""
+        return _copy(self._counts), self.errors, self.warnings
+
+    def restore(self, snapshot: tuple[dict[str, dict[str, int]], int, int]) -> None:
+        counts, self.errors, self.warnings = snapshot
+        self._counts = _copy(counts)
+
     def counts(self, phase: str) -> dict[str, int]:
         return dict(self._counts.get(phase) or dict.fromkeys(COUNTS, 0))
 

@@ -37,6 +37,7 @@ class Names:
         self.session = session
         self._cache: dict[type, dict[str, int]] = {}
         self._items: dict[str, int | None] = {}
+        self._discounts: dict[str, int | None] | None = None
 
     def id(self, model: type, name: str | None) -> int | None:
         if name is None:
@@ -55,13 +56,18 @@ class Names:
     def discount_item_id(self, discount: str | None) -> int | None:
         if discount is None:
             return None
-        if "discount items" not in self._items:
-            self._items["discount items"] = None
+        if self._discounts is None:
             self._discounts = dict(self.session.exec(select(m.Discount.name, m.Discount.item_id)).all())
         return self._discounts.get(discount)
 
     def forget_item(self, sku: str) -> None:
         self._items.pop(sku, None)
+
+    def forget(self) -> None:
+        """Drop everything read (after a rollback, ids read since may be gone)."""
+        self._cache.clear()
+        self._items.clear()
+        self._discounts = None
 
 
 def _insert(session: Session, model: type, values: dict[str, Any]) -> int:
@@ -167,18 +173,48 @@ def _line_item_id(session: Session, names: Names, line: LineDraft, group_id: int
     return item_id
 
 
+class Rows:
+    """Rows of several orders' lines, payments, custom field values and bindings, inserted together.
+
+    The writer inserts each order's customer, ship-to and transaction at once (the next order's
+    mapping must see a customer the previous one created) and keeps the rest here, so a batch of
+    orders costs one multi-row insert per table instead of one per order.
+    """
+
+    def __init__(self) -> None:
+        self.by_table: dict[type, list[dict[str, Any]]] = {
+            m.TransactionLine: [], m.Payment: [], m.CustomFieldValue: [], m.ExternalRef: []
+        }
+        self.transactions: list[int] = []
+
+    def insert(self, session: Session) -> None:
+        """Insert what was kept and number the transactions.
+
+        :raises AlreadyImported: an order's binding exists (another process imported it meanwhile).
+        """
+        for model, rows in self.by_table.items():
+            try:
+                _insert_many(session, model, rows)
+            except IntegrityError as exc:
+                if model is not m.ExternalRef:
+                    raise
+                raise AlreadyImported(", ".join(r["data"]["number"] for r in rows)) from exc
+        number_transactions(session, self.transactions)
+
+
 def write_order(
     session: Session, integration_id: int, draft: TransactionDraft, *, cart_updated_at: str,
-    new_item_group: str | None = None, names: Names | None = None,
+    new_item_group: str | None = None, names: Names | None = None, rows: Rows | None = None,
 ) -> int:
-    """Write ``draft`` and its bindings in the caller's transaction, inside a savepoint of the caller's.
+    """Write ``draft`` and its bindings in the caller's database transaction (and savepoint).
 
-    Returns the new transaction's id; its number is given by :func:`number_transactions` (once per
-    batch). The order's binding is inserted last: if another process bound the order meanwhile, the
-    unique binding fails and the caller's savepoint takes back everything this call wrote.
-    ``names`` is a cache to share across a job's orders.
+    Returns the new transaction's id. With ``rows``, the order's lines, payments, custom field
+    values and binding are kept there for the caller to insert with a batch (:meth:`Rows.insert`);
+    without, they are inserted now and the transaction numbered. The order's binding goes in last:
+    if another process bound the order meanwhile, the unique binding fails and the caller's
+    savepoint takes back everything written for it. ``names`` is a cache to share across a job.
 
-    :raises AlreadyImported: the order is bound already.
+    :raises AlreadyImported: the order is bound already (at once when ``rows`` is None).
     """
     names = names or Names(session)
     now = m.utcnow()
@@ -203,45 +239,33 @@ def write_order(
             **_address_fields("bill", draft.bill_to), **_address_fields("ship", draft.ship_to.address),
         },
     )
+    kept = rows if rows is not None else Rows()
     group_id = names.id(m.ItemGroup, new_item_group)
-    _insert_many(
-        session,
-        m.TransactionLine,
-        [
-            {
-                "transaction_id": txn_id, "line_no": n, "kind": m.LineKind(line.kind),
-                "item_id": _line_item_id(session, names, line, group_id), "description": line.description,
-                "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount, "taxable": line.taxable,
-                "item_sales_tax_id": names.id(m.ItemSalesTax, line.item_sales_tax),
-            }
-            for n, line in enumerate(draft.lines, start=1)
-        ],
+    kept.by_table[m.TransactionLine] += [
+        {
+            "transaction_id": txn_id, "line_no": n, "kind": m.LineKind(line.kind),
+            "item_id": _line_item_id(session, names, line, group_id), "description": line.description,
+            "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount, "taxable": line.taxable,
+            "item_sales_tax_id": names.id(m.ItemSalesTax, line.item_sales_tax),
+        }
+        for n, line in enumerate(draft.lines, start=1)
+    ]
+    kept.by_table[m.Payment] += [
+        {"transaction_id": txn_id, "payment_method_id": names.id(m.PaymentMethod, p.method),
+         "term_id": names.id(m.Term, p.term), "amount": Decimal(p.amount), "reference": p.reference}
+        for p in draft.payments
+    ]
+    kept.by_table[m.CustomFieldValue] += [
+        {"transaction_id": txn_id, "custom_field_id": names.id(m.CustomField, field), "value": value}
+        for field, value in draft.custom_fields.items()
+    ]
+    kept.by_table[m.ExternalRef].append(
+        {"integration_id": integration_id, "kind": ORDER, "external_id": draft.cart_order_id, "local_id": txn_id,
+         "updated_at": now, "data": {"number": draft.web_order_number, "cart_updated_at": cart_updated_at}}
     )
-    _insert_many(
-        session,
-        m.Payment,
-        [
-            {"transaction_id": txn_id, "payment_method_id": names.id(m.PaymentMethod, p.method),
-             "term_id": names.id(m.Term, p.term), "amount": Decimal(p.amount), "reference": p.reference}
-            for p in draft.payments
-        ],
-    )
-    _insert_many(
-        session,
-        m.CustomFieldValue,
-        [
-            {"transaction_id": txn_id, "custom_field_id": names.id(m.CustomField, field), "value": value}
-            for field, value in draft.custom_fields.items()
-        ],
-    )
-    try:
-        _insert(
-            session, m.ExternalRef,
-            {"integration_id": integration_id, "kind": ORDER, "external_id": draft.cart_order_id, "local_id": txn_id,
-             "updated_at": now, "data": {"number": draft.web_order_number, "cart_updated_at": cart_updated_at}},
-        )
-    except IntegrityError as exc:
-        raise AlreadyImported(draft.web_order_number) from exc
+    kept.transactions.append(txn_id)
+    if rows is None:
+        kept.insert(session)
     return txn_id
 
 

@@ -109,6 +109,10 @@ class DbLookups:
             m.Item.__table__.c.sku == key  # type: ignore[attr-defined]
         )
 
+    def forget(self) -> None:
+        """Drop the items read so far (after a rollback, they may be gone)."""
+        self._items.clear()
+
     def _one(self, statement: Any, **params: Any) -> Any:
         return self.session.connection().execute(statement, params).first()
 

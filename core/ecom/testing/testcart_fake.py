@@ -97,6 +97,7 @@ archived order, which keeps its last status. Transitions: see :data:`TRANSITIONS
 
 from __future__ import annotations
 
+import bisect
 import functools
 
 import base64
@@ -188,6 +189,7 @@ class FakeTestCart(FakeCart):
         super().__init__()
         self.orders: dict[int, dict[str, Any]] = {}
         self.products: dict[int, dict[str, Any]] = {}
+        self._sorted: dict[str, Any] = {}  # listings sorted once (see _page)
         self.scopes: set[str] = set(SCOPES)
         self.rate_limit, self.window, self._clock = rate_limit, window, clock
         self._window_start: float | None = None
@@ -280,10 +282,10 @@ class FakeTestCart(FakeCart):
         return 200, {"store": store}
 
     def _list_orders(self, request: Request) -> tuple[int, dict[str, Any]]:
-        return 200, _page(request, list(self.orders.values()), "orders")
+        return 200, _page(request, list(self.orders.values()), "orders", self._sorted)
 
     def _list_products(self, request: Request) -> tuple[int, dict[str, Any]]:
-        return 200, _page(request, list(self.products.values()), "products")
+        return 200, _page(request, list(self.products.values()), "products", self._sorted)
 
     def _order(self, order_id: str) -> dict[str, Any]:
         order = self.orders.get(int(order_id)) if order_id.isdigit() else None
@@ -475,13 +477,23 @@ def _moment(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
 
-def _page(request: Request, records: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    """One page of a listing, by (updated_at, id), with the ``updated_since``/``limit``/``cursor`` rules."""
+def _page(request: Request, records: list[dict[str, Any]], key: str, cache: dict[str, Any]) -> dict[str, Any]:
+    """One page of a listing, by (updated_at, id), with the ``updated_since``/``limit``/``cursor`` rules.
+
+    The listing is sorted once and kept in ``cache`` until a record's time changes (seen by
+    comparing the records' raw timestamps), so a page costs a binary search, not a sort: benchmarks
+    page through 100,000 orders.
+    """
     raw_limit = request.query.get("limit", str(DEFAULT_PAGE))
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE:
         raise ApiError(400, "invalid_parameter", f"limit must be between 1 and {MAX_PAGE} (got {raw_limit}).")
     limit = int(raw_limit)
-    chosen = sorted(records, key=_key)
+    fingerprint = tuple((r["id"], r["updated_at"]) for r in records)
+    if cache.get(key, (None,))[0] != fingerprint:
+        ordered = sorted(records, key=_key)
+        cache[key] = (fingerprint, ordered, [_key(r) for r in ordered])
+    _, ordered, keys = cache[key]
+    start = 0
     if since := request.query.get("updated_since"):
         try:
             moment = datetime.fromisoformat(since)
@@ -489,12 +501,11 @@ def _page(request: Request, records: list[dict[str, Any]], key: str) -> dict[str
             moment = None
         if moment is None or moment.tzinfo is None:
             raise ApiError(400, "invalid_parameter", "updated_since must be an ISO 8601 time with a UTC offset.")
-        chosen = [r for r in chosen if _key(r)[0] >= moment]
+        start = bisect.bisect_left(keys, (moment, -1))
     if cursor := request.query.get("cursor"):
-        after = _decode_cursor(cursor)
-        chosen = [r for r in chosen if _key(r) > after]
-    page = chosen[:limit]
-    following = _encode_cursor(_key(page[-1])) if len(chosen) > limit else None
+        start = max(start, bisect.bisect_right(keys, _decode_cursor(cursor)))
+    page = ordered[start : start + limit]
+    following = _encode_cursor(_key(page[-1])) if len(ordered) > start + limit else None
     return {key: page, "next_cursor": following}
 
 

@@ -30,6 +30,11 @@ What the helper does for every request:
   like secrets (:data:`SECRET_PARAMS`) never reach a log line or an error message. Logging is
   at debug level on the ``ecom.http`` logger.
 
+Beside the client, for any cart: :class:`OAuth1` (one-legged OAuth 1.0a signing, for carts that
+require it over plain HTTP), :func:`plain_http_allowed` (plain HTTP only to this machine unless the
+admin allows it), :func:`html_text` (a cart's HTML error page as words) and :func:`download` (a
+file from a signed URL, streamed, retried, without the API's auth).
+
 Waiting goes through ``sleep`` (default :func:`default_sleep`, looked up at call time so a test
 suite can patch ``ecom.http.default_sleep``), and Retry-After dates are read against ``clock``.
 """
@@ -38,13 +43,18 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
+import hmac
+import html
+import ipaddress
 import logging
 import random as _random
 import re
+import secrets as _secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol
-from urllib.parse import quote, quote_plus
+from typing import IO, Any, Protocol
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx
 
@@ -443,6 +453,113 @@ def cursors(
         return {**params, param: cursor} if cursor else None
 
     return next_params
+
+
+# -- for any cart ---------------------------------------------------------------------------------
+
+
+def html_text(value: Any) -> str:
+    """Text without HTML: tags removed, entities decoded, whitespace collapsed. For carts that
+    answer errors in HTML (WordPress's fatal-error page, a proxy's 502 page)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", str(value or ""))).split())
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_allowed(url: str, *, allow: bool = False) -> bool:
+    """Whether ``url`` is plain ``http://`` that may be used: to this machine (a fake, a store on
+    the admin's laptop), or anywhere when the admin explicitly allows it (``allow``)."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and (allow or is_loopback(parts.hostname))
+
+
+def percent(text: str) -> str:
+    """RFC 3986 percent-encoding, as OAuth 1.0a signs (only ``A-Z a-z 0-9 - . _ ~`` stay)."""
+    return quote(text, safe="")
+
+
+def signature_base(method: str, url: str, params: list[tuple[str, str]]) -> str:
+    """The OAuth 1.0a signature base string: method, URL without query, sorted parameters."""
+    pairs = sorted((percent(k), percent(v)) for k, v in params)
+    return "&".join((method.upper(), percent(url), percent("&".join(f"{k}={v}" for k, v in pairs))))
+
+
+def sign(base: str, secret: str, *, token_secret: str = "", digest: str = "sha256") -> str:
+    """The base64 HMAC of a signature base string under ``secret&token_secret``."""
+    key = f"{percent(secret)}&{percent(token_secret)}".encode()
+    return base64.b64encode(hmac.new(key, base.encode(), getattr(hashlib, digest)).digest()).decode()
+
+
+class OAuth1(httpx.Auth):
+    """OAuth 1.0a "one-legged" signing (consumer key and secret, no token) as an httpx auth.
+
+    Each request (each retry too) gets a fresh timestamp and nonce and an HMAC signature, all in
+    the query string; ``oauth_version`` is left out (optional in RFC 5849). ``digest`` names the
+    hash (``sha256`` signs ``HMAC-SHA256``)."""
+
+    def __init__(self, key: str, secret: str, *, digest: str = "sha256", clock: Callable[[], float] = time.time) -> None:
+        self.key, self._secret, self._digest, self._clock = key, secret, digest, clock
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        oauth = {
+            "oauth_consumer_key": self.key,
+            "oauth_nonce": _secrets.token_hex(16),
+            "oauth_signature_method": f"HMAC-{self._digest.upper()}",
+            "oauth_timestamp": str(int(self._clock())),
+        }
+        url = request.url.copy_with(query=None, fragment=None)
+        base = signature_base(request.method, str(url), [*request.url.params.multi_items(), *oauth.items()])
+        oauth["oauth_signature"] = sign(base, self._secret, digest=self._digest)
+        request.url = request.url.copy_merge_params(oauth)
+        yield request
+
+
+def download(
+    connection: Connection,
+    url: str,
+    into: IO[bytes],
+    *,
+    what: str = "the file",
+    max_attempts: int = 3,
+    backoff: float = 1.0,
+    timeout: float | httpx.Timeout = 60.0,
+) -> None:
+    """Stream the file at ``url`` into ``into``, retrying a failed download from the start.
+
+    For result files behind a signed URL (Shopify's bulk JSONL, an export on a CDN): none of the
+    API's headers or auth is sent with it, through ``connection.transport`` when set. A failure
+    to read it is worth a later retry of the job: after ``max_attempts`` tries (timeouts,
+    connection errors and :data:`RETRY_STATUSES` are tried again after ``backoff`` seconds,
+    doubled each time; other statuses end at once) it raises
+    :class:`~ecom.errors.RetryableError` saying ``Could not download {what}``.
+    """
+    start = into.tell()
+    with httpx.Client(transport=connection.transport, timeout=timeout) as client:
+        for attempt in range(1, max_attempts + 1):
+            into.seek(start)
+            into.truncate()
+            try:
+                with client.stream("GET", url) as response:
+                    response.raise_for_status()
+                    for chunk in response.iter_bytes():
+                        into.write(chunk)
+                return
+            except httpx.HTTPError as exc:
+                again = isinstance(exc, httpx.TransportError) or (
+                    isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in RETRY_STATUSES
+                )
+                if not again or attempt == max_attempts:
+                    raise RetryableError(f"Could not download {what}: {type(exc).__name__}") from None
+                log.debug("download of %s failed (%s), attempt %d/%d", what, type(exc).__name__, attempt, max_attempts)
+                default_sleep(backoff * 2 ** (attempt - 1))
 
 
 class _RedactHttpxLog(logging.Filter):

@@ -1,0 +1,150 @@
+"""Helpers for a driver's write operations: chunked batches, cached cart ids, status-map settings.
+
+Every cart caps how many records one write request may carry and answers per record, and every
+driver must look up the cart's ids for the merchant's keys (SKU → product, variant, inventory
+item) once, keep them in ``connection.refs`` and look them up again when the cart says a cached
+one is gone. This module holds those patterns so that a driver only says how to talk to its cart:
+:func:`chunks` and :func:`send_in_chunks` for batches with each result mapped back to its record,
+:func:`resolve_refs` and :func:`retry_stale_refs` for cached ids, and :func:`status_table` for the
+setting that maps a cart's custom order statuses to the six web order statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from ecom.errors import ConfigError, DriverError, RejectedError
+from ecom.records import RefCache, WebOrderStatus
+
+K = TypeVar("K")
+G = TypeVar("G", bound=Hashable)
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: What a status map may send a cart status to, besides the six web order statuses.
+NOT_ORDERS = ("archived", "not imported")
+
+
+def chunks(items: Sequence[T], size: int) -> list[list[T]]:
+    """``items`` in consecutive lists of at most ``size``, in order."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    return [list(items[n : n + size]) for n in range(0, len(items), size)]
+
+
+def send_in_chunks(
+    entries: Iterable[tuple[K, G, T]],
+    size: int,
+    send: Callable[[G, list[T]], Sequence[R]],
+    *,
+    refused: Callable[[RejectedError], R] | None = None,
+) -> dict[K, R]:
+    """Send ``(key, target, item)`` entries, at most ``size`` items per call; return each key's result.
+
+    Entries are grouped by ``target`` (e.g. the batch route and the action) in the order targets
+    first appear, and ``send(target, items)`` is called per chunk of a group; it returns one
+    result per item, in order. When ``refused`` is given, a chunk the cart refuses as a whole
+    (:class:`~ecom.errors.RejectedError`) gives each of its keys ``refused(error)`` and the other
+    chunks are still sent; other errors propagate.
+
+    :raises DriverError: ``send`` returned a different number of results than it was given items.
+    """
+    groups: dict[G, list[tuple[K, T]]] = {}
+    for key, target, item in entries:
+        groups.setdefault(target, []).append((key, item))
+    out: dict[K, R] = {}
+    for target, group in groups.items():
+        for chunk in chunks(group, size):
+            try:
+                results = send(target, [item for _, item in chunk])
+            except RejectedError as exc:
+                if refused is None:
+                    raise
+                out.update((key, refused(exc)) for key, _ in chunk)
+                continue
+            if len(results) != len(chunk):
+                raise DriverError(f"{len(results)} results for a batch of {len(chunk)} records")
+            out.update((key, result) for (key, _), result in zip(chunk, results, strict=True))
+    return out
+
+
+def resolve_refs(
+    refs: RefCache,
+    kind: str,
+    keys: Iterable[str],
+    lookup: Callable[[list[str]], Mapping[str, str]],
+) -> dict[str, str]:
+    """The cart ids of ``keys`` (e.g. SKUs): from ``refs`` under ``kind``, and for the ones not
+    cached, from one ``lookup(missing)`` call, whose answers for keys asked are stored in
+    ``refs``. A key the cart does not know is left out. ``lookup`` gets each missing key once, in
+    first-seen order; it may store more kinds for what it finds (e.g. a variant's product id)."""
+    wanted = list(dict.fromkeys(keys))
+    found = {key: ref for key in wanted if (ref := refs.get(kind, key)) is not None}
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        for key, ref in lookup(missing).items():
+            if key in missing and key not in found:
+                refs.set(kind, key, ref)
+                found[key] = ref
+    return found
+
+
+def retry_stale_refs(
+    refs: RefCache,
+    kind: str,
+    pending: Iterable[K],
+    attempt: Callable[[list[K], bool], Mapping[K, R]],
+    stale: Callable[[K, R], str | None],
+) -> dict[K, R]:
+    """Run ``attempt(pending, retry)`` and, once, again for the records whose result says a cached
+    cart id is stale: ``stale(record, result)`` returns the ref key to forget (None: not stale),
+    the key is forgotten under ``kind`` and the record is tried again with ``retry=True`` (when
+    ``attempt`` resolves its ids afresh). A result that is still stale the second time is kept."""
+    out: dict[K, R] = {}
+    todo = list(pending)
+    for retry in (False, True):
+        again: list[K] = []
+        for record, result in attempt(todo, retry).items():
+            key = None if retry else stale(record, result)
+            if key is None:
+                out[record] = result
+            else:
+                refs.forget(kind, key)
+                again.append(record)
+        if not again:
+            break
+        todo = again
+    return out
+
+
+def status_target(value: Any) -> WebOrderStatus | str:
+    """A status-map value as the admin wrote it: a web order status by label (``On Credit Hold``)
+    or value (``on_credit_hold``), any case, ``-``/``_``/space alike; or ``archived`` /
+    ``not imported``. :raises ValueError: it is none of those."""
+    key = str(value).strip().lower().replace("-", " ").replace("_", " ")
+    if key in NOT_ORDERS:
+        return key
+    return WebOrderStatus(key.replace(" ", "_"))
+
+
+def status_table(
+    base: Mapping[str, WebOrderStatus | str],
+    overrides: Mapping[str, Any] | None,
+    *,
+    setting: str = "status_map",
+    slug: Callable[[str], str] = str,
+) -> dict[str, WebOrderStatus | str]:
+    """A driver's status table with the admin's setting laid over it: ``overrides`` maps a cart
+    status (normalised by ``slug``) to a :func:`status_target`.
+
+    :raises ConfigError: a value is not a status, naming the setting and the choices.
+    """
+    table = dict(base)
+    for status, target in (overrides or {}).items():
+        try:
+            table[slug(status)] = status_target(target)
+        except ValueError:
+            choices = ", ".join([s.label for s in WebOrderStatus] + list(NOT_ORDERS))
+            raise ConfigError(f"{setting}: {target!r} for {status!r} is not one of {choices}.") from None
+    return table

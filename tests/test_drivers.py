@@ -1,0 +1,130 @@
+"""The write-path helpers drivers share: chunked batches, cached cart ids, status-map settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecom.drivers import chunks, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target
+from ecom.errors import ConfigError, DriverError, RejectedError, RetryableError
+from ecom.records import RefCache, WebOrderStatus
+
+
+def test_chunks_keep_order_and_cap_the_size():
+    assert chunks([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
+    assert chunks([], 3) == []
+    with pytest.raises(ValueError):
+        chunks([1], 0)
+
+
+def test_send_in_chunks_groups_by_target_caps_each_call_and_maps_results_back():
+    calls = []
+
+    def send(target, items):
+        calls.append((target, list(items)))
+        return [f"{target}:{item}" for item in items]
+
+    entries = [(0, "a", 10), (1, "b", 11), (2, "a", 12), (3, "a", 13), (4, "b", 14)]
+    out = send_in_chunks(entries, 2, send)
+    assert calls == [("a", [10, 12]), ("a", [13]), ("b", [11, 14])]
+    assert out == {0: "a:10", 1: "b:11", 2: "a:12", 3: "a:13", 4: "b:14"}
+
+
+def test_a_refused_chunk_fails_only_its_records():
+    def send(target, items):
+        if 2 in items:
+            raise RejectedError("the cart refused this batch")
+        return ["ok"] * len(items)
+
+    out = send_in_chunks([(k, None, k) for k in range(5)], 2, send, refused=lambda exc: f"failed: {exc}")
+    assert out == {0: "ok", 1: "ok", 2: "failed: the cart refused this batch", 3: "failed: the cart refused this batch", 4: "ok"}
+
+
+def test_without_refused_or_for_other_errors_the_error_propagates():
+    def refuse(target, items):
+        raise RejectedError("no")
+
+    with pytest.raises(RejectedError):
+        send_in_chunks([(0, None, 1)], 10, refuse)
+
+    def flaky(target, items):
+        raise RetryableError("later")
+
+    with pytest.raises(RetryableError):
+        send_in_chunks([(0, None, 1)], 10, flaky, refused=str)
+
+
+def test_a_send_that_loses_results_is_a_driver_error():
+    with pytest.raises(DriverError, match="1 results for a batch of 2"):
+        send_in_chunks([(0, None, 1), (1, None, 2)], 10, lambda target, items: ["only one"])
+
+
+def test_resolve_refs_looks_up_only_the_missing_keys_once_and_caches_them():
+    refs, lookups = RefCache(), []
+    refs.set("item", "CACHED", "1")
+
+    def lookup(missing):
+        lookups.append(missing)
+        return {"NEW": "2", "OTHER": "99", "CACHED": "3"}  # OTHER was not asked for; CACHED not asked either
+
+    found = resolve_refs(refs, "item", ["CACHED", "NEW", "NEW", "UNKNOWN"], lookup)
+    assert found == {"CACHED": "1", "NEW": "2"}
+    assert lookups == [["NEW", "UNKNOWN"]]
+    assert refs.get("item", "NEW") == "2" and refs.get("item", "OTHER") is None and refs.get("item", "CACHED") == "1"
+    assert resolve_refs(refs, "item", ["CACHED", "NEW"], lookup) == {"CACHED": "1", "NEW": "2"}
+    assert len(lookups) == 1, "everything cached: no lookup"
+
+
+def test_retry_stale_refs_forgets_and_tries_stale_records_again_once():
+    refs = RefCache()
+    refs.set("item", "A", "old")
+    refs.set("item", "B", "1")
+    rounds = []
+
+    def attempt(records, retry):
+        rounds.append((list(records), retry))
+        # A's cached id is stale the first time; C is stale both times
+        return {r: ("stale" if (r == "A" and not retry) or r == "C" else "ok") for r in records}
+
+    out = retry_stale_refs(refs, "item", ["A", "B", "C"], attempt, lambda r, result: r if result == "stale" else None)
+    assert rounds == [(["A", "B", "C"], False), (["A", "C"], True)]
+    assert out == {"A": "ok", "B": "ok", "C": "stale"}, "stale twice: the second answer is kept"
+    assert refs.get("item", "A") is None and refs.get("item", "B") == "1"
+
+
+def test_retry_stale_refs_runs_once_when_nothing_is_stale():
+    rounds = []
+    out = retry_stale_refs(RefCache(), "item", [1, 2], lambda rs, retry: rounds.append(retry) or {r: r for r in rs}, lambda r, res: None)
+    assert out == {1: 1, 2: 2} and rounds == [False]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("On Credit Hold", WebOrderStatus.ON_CREDIT_HOLD),
+        ("on_credit_hold", WebOrderStatus.ON_CREDIT_HOLD),
+        (" payment-pending ", WebOrderStatus.PAYMENT_PENDING),
+        ("CLOSED", WebOrderStatus.CLOSED),
+        ("Archived", "archived"),
+        ("not_imported", "not imported"),
+    ],
+)
+def test_status_target_reads_labels_and_values(value, expected):
+    assert status_target(value) == expected
+
+
+def test_status_target_refuses_anything_else():
+    with pytest.raises(ValueError):
+        status_target("Shipped")
+
+
+def test_status_table_lays_the_setting_over_the_drivers_table():
+    base = {"open": WebOrderStatus.PROCESSING, "gone": "archived"}
+    table = status_table(base, {"x-awaiting": "Approved", "open": "On Credit Hold"}, slug=lambda s: s.removeprefix("x-"))
+    assert table == {"open": WebOrderStatus.ON_CREDIT_HOLD, "gone": "archived", "awaiting": WebOrderStatus.APPROVED}
+    assert base["open"] == WebOrderStatus.PROCESSING, "the driver's table is not changed"
+    assert status_table(base, None) == base
+
+
+def test_status_table_names_the_setting_the_value_and_the_choices():
+    with pytest.raises(ConfigError, match=r"custom_statuses: 'Shipped' for 'x' is not one of Processing, On Credit Hold, .*not imported\."):
+        status_table({}, {"x": "Shipped"}, setting="custom_statuses")

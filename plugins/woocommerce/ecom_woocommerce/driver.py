@@ -10,13 +10,12 @@ is mapped back to its record. SKUs are resolved to products and variations with 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from ecom import hookimpl
+from ecom import drivers, hookimpl
 from ecom.errors import AuthError, RejectedError, RetryableError
 from ecom.http import CartHTTP, page_numbers
 from ecom.records import (
@@ -32,6 +31,8 @@ BATCH_LIMIT = 100
 PER_PAGE = 100
 REF = "woocommerce_item"  # connection.refs kind: SKU -> "product id" or "product id/variation id"
 STALE = {"woocommerce_rest_product_invalid_id", "woocommerce_rest_product_variation_invalid_id"}
+#: One object's outcome in a batch: (WooCommerce's object, None, "") or (None, error code, words).
+Answer = tuple[Any, str | None, str]
 
 
 @hookimpl
@@ -118,7 +119,7 @@ def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[Pus
         elif status is None:
             results[i] = PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import.")
         else:
-            entries.append((i, "/orders/batch", "update", {"id": int(update.order_id), "status": status}))
+            entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
         for i, (answer, _, words) in _batches(http, entries).items():
             update = updates[i]
@@ -149,40 +150,38 @@ def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[Pus
         else:
             pending.append(i)
     with client(connection) as http:
-        for retry in (False, True):  # a cached id that WooCommerce no longer knows is resolved again, once
-            refs, entries = _resolve(http, connection, [levels[i].sku for i in pending]), []
-            for i in pending:
+
+        def attempt(todo: list[int], retry: bool) -> dict[int, Answer]:
+            refs, entries, out = _resolve(http, connection, [levels[i].sku for i in todo]), [], {}
+            for i in todo:
                 ref = refs.get(levels[i].sku)
                 if ref is None:
-                    results[i] = PushResult.failed(levels[i].sku, "No product or variation in WooCommerce has this SKU.")
+                    out[i] = (None, None, "No product or variation in WooCommerce has this SKU.")
                 else:
                     parent, _, item = ref.rpartition("/")
-                    entries.append((i, _batch_path(parent), "update", tr.stock_body(item, levels[i].quantity)))
-            pending = []
-            for i, (answer, code, words) in _batches(http, entries).items():
-                if code in STALE and not retry:
-                    connection.refs.forget(REF, levels[i].sku)
-                    pending.append(i)
-                elif answer is None:
-                    results[i] = PushResult.failed(levels[i].sku, words)
-                else:
-                    results[i] = PushResult(ref=levels[i].sku, ok=True, external_id=str(answer["id"]))
-            if not pending:
-                break
+                    entries.append((i, (_batch_path(parent), "update"), tr.stock_body(item, levels[i].quantity)))
+            return {**out, **_batches(http, entries)}
+
+        stale = lambda i, answer: levels[i].sku if answer[1] in STALE else None  # noqa: E731
+        for i, (answer, _, words) in drivers.retry_stale_refs(connection.refs, REF, pending, attempt, stale).items():
+            ok = answer is not None
+            results[i] = PushResult(ref=levels[i].sku, ok=True, external_id=str(answer["id"])) if ok else PushResult.failed(levels[i].sku, words)
     return results  # type: ignore[return-value]
 
 
 @hookimpl
 def upsert_products(connection: Connection, products: list[CartProduct]) -> list[PushResult]:
     results: list[PushResult | None] = [None] * len(products)
-    unit, pending = _weight_unit(connection), list(range(len(products)))
+    unit, plan = _weight_unit(connection), {}
     with client(connection) as http:
-        for retry in (False, True):  # by external id, then SKU; an id WooCommerce no longer knows: by SKU
-            known = {i: _ref(products[i].parent_id, products[i].external_id) for i in pending
+
+        def attempt(todo: list[int], retry: bool) -> dict[int, Answer]:
+            # by external id, then SKU; an id WooCommerce no longer knows: by SKU
+            known = {i: _ref(products[i].parent_id, products[i].external_id) for i in todo
                      if (products[i].external_id or "").isdigit() and not retry}
-            refs = _resolve(http, connection, [products[i].sku for i in pending if i not in known and products[i].sku])
-            plan, entries = {}, []
-            for i in pending:
+            refs = _resolve(http, connection, [products[i].sku for i in todo if i not in known and products[i].sku])
+            entries = []
+            for i in todo:
                 p = products[i]
                 ref = known.get(i) or refs.get(p.sku or "")
                 parent = ref.rpartition("/")[0] if ref else (p.parent_id or "")
@@ -192,22 +191,22 @@ def upsert_products(connection: Connection, products: list[CartProduct]) -> list
                 elif not parent:
                     body = {"type": "simple", **body}
                 plan[i] = (parent, "update" if ref else "create")
-                entries.append((i, _batch_path(parent), plan[i][1], body))
-            pending = []
-            for i, (answer, code, words) in _batches(http, entries).items():
-                p, (parent, action) = products[i], plan[i]
-                if code in STALE and action == "update" and not retry:
-                    connection.refs.forget(REF, p.sku or "")
-                    pending.append(i)
-                elif answer is None:
-                    results[i] = PushResult.failed(p.sku or p.name, words)
-                else:
-                    if p.sku:
-                        connection.refs.set(REF, p.sku, _ref(parent, answer["id"]))
-                    done = "created" if action == "create" else "updated"
-                    results[i] = PushResult(ref=p.sku or p.name, ok=True, action=done, external_id=str(answer["id"]))
-            if not pending:
-                break
+                entries.append((i, (_batch_path(parent), plan[i][1]), body))
+            return _batches(http, entries)
+
+        def stale(i: int, answer: Answer) -> str | None:
+            return (products[i].sku or "") if answer[1] in STALE and plan[i][1] == "update" else None
+
+        done = drivers.retry_stale_refs(connection.refs, REF, range(len(products)), attempt, stale)
+        for i, (answer, _, words) in done.items():
+            p, (parent, action) = products[i], plan[i]
+            if answer is None:
+                results[i] = PushResult.failed(p.sku or p.name, words)
+                continue
+            if p.sku:
+                connection.refs.set(REF, p.sku, _ref(parent, answer["id"]))
+            made = "created" if action == "create" else "updated"
+            results[i] = PushResult(ref=p.sku or p.name, ok=True, action=made, external_id=str(answer["id"]))
     return results  # type: ignore[return-value]
 
 
@@ -240,41 +239,33 @@ def _batch_path(parent: str) -> str:
 def _resolve(http: CartHTTP, connection: Connection, skus: list[str]) -> dict[str, str]:
     """SKU → ref, from the cache or from WooCommerce (100 SKUs a request; a SKU holding a comma,
     which WooCommerce's list would split, is asked alone)."""
-    found = {s: r for s in dict.fromkeys(skus) if (r := connection.refs.get(REF, s))}
-    missing = [s for s in dict.fromkeys(skus) if s not in found]
-    groups = [[s] for s in missing if "," in s] + _chunks([s for s in missing if "," not in s], BATCH_LIMIT)
-    for group in groups:
-        params = {"sku": ",".join(group), "per_page": PER_PAGE, "page": 1}
-        for response in http.paginate("/products", params=params, next_params=page_numbers()):
-            for raw in response.json():
-                if raw.get("sku") in group:
+
+    def lookup(missing: list[str]) -> dict[str, str]:
+        found = {}
+        for group in [[s] for s in missing if "," in s] + drivers.chunks([s for s in missing if "," not in s], BATCH_LIMIT):
+            params = {"sku": ",".join(group), "per_page": PER_PAGE, "page": 1}
+            for response in http.paginate("/products", params=params, next_params=page_numbers()):
+                for raw in response.json():
                     parent = raw.get("parent_id") if raw.get("type") == "variation" else None
-                    found[raw["sku"]] = _ref(parent, raw["id"])
-                    connection.refs.set(REF, raw["sku"], found[raw["sku"]])
-    return found
+                    found[raw.get("sku")] = _ref(parent, raw["id"])
+        return found
+
+    return drivers.resolve_refs(connection.refs, REF, skus, lookup)
 
 
-def _batches(http: CartHTTP, entries: list[tuple[int, str, str, dict[str, Any]]]) -> dict[int, tuple[Any, str | None, str]]:
-    """Send (index, batch path, "create"/"update", object) entries, ≤ 100 objects a request; return
-    per index (WooCommerce's object, None) or (None, error code, WooCommerce's words)."""
-    grouped: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for i, path, action, body in entries:
-        grouped[(path, action)].append((i, body))
-    out: dict[int, tuple[Any, str | None, str]] = {}
-    for (path, action), items in grouped.items():
-        for chunk in _chunks(items, BATCH_LIMIT):
-            try:
-                body = http.post(path, json={action: [b for _, b in chunk]}, idempotent=action != "create").json()
-            except RejectedError as exc:
-                out.update((i, (None, None, str(exc))) for i, _ in chunk)
-                continue
-            answers = body.get(action) or [] if isinstance(body, dict) else []
-            for n, (i, _) in enumerate(chunk):
-                answer = answers[n] if n < len(answers) else {"error": {"message": "WooCommerce did not answer for this item."}}
-                error = answer.get("error") if isinstance(answer, dict) else None
-                out[i] = (None, error.get("code"), tr.error_words(error)) if error else (answer, None, "")
-    return out
+def _batches(http: CartHTTP, entries: list[tuple[int, tuple[str, str], dict[str, Any]]]) -> dict[int, Answer]:
+    """Send (index, (batch path, "create"/"update"), object) entries, ≤ 100 objects a request;
+    return per index (WooCommerce's object, None, "") or (None, error code, WooCommerce's words)."""
 
+    def send(target: tuple[str, str], bodies: list[dict[str, Any]]) -> list[Answer]:
+        path, action = target
+        body = http.post(path, json={action: bodies}, idempotent=action != "create").json()
+        answers = body.get(action) or [] if isinstance(body, dict) else []
+        out: list[Answer] = []
+        for n in range(len(bodies)):
+            answer = answers[n] if n < len(answers) else {"error": {"message": "WooCommerce did not answer for this item."}}
+            error = answer.get("error") if isinstance(answer, dict) else None
+            out.append((None, error.get("code"), tr.error_words(error)) if error else (answer, None, ""))
+        return out
 
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[n : n + size] for n in range(0, len(items), size)]
+    return drivers.send_in_chunks(entries, BATCH_LIMIT, send, refused=lambda exc: (None, None, str(exc)))

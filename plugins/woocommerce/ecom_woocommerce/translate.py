@@ -9,13 +9,12 @@ time and in GMT (``*_gmt``), without an offset; a guest order has ``customer_id`
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ecom.errors import ConfigError
+from ecom import drivers
+from ecom.http import html_text
 from ecom.records import (
     CartAddress, CartCustomer, CartDiscount, CartFee, CartLine, CartOrder, CartPayment, CartProduct,
     CartShippingLine, CartTaxLine, StatusUpdate, WebOrderStatus,
@@ -40,18 +39,7 @@ def status_table(options: dict[str, Any]) -> dict[str, WebOrderStatus | str]:
     ``status_map`` maps a WooCommerce status slug (with or without ``wc-``) to a web order
     status (``"processing"`` or its label ``"Processing"``), ``"archived"`` or ``"not imported"``.
     """
-    table = dict(STATUSES)
-    for slug, target in (options.get("status_map") or {}).items():
-        key = str(target).strip().lower().replace("-", " ").replace("_", " ")
-        if key in ("archived", "not imported"):
-            table[slug.removeprefix("wc-")] = key
-            continue
-        try:
-            table[slug.removeprefix("wc-")] = WebOrderStatus(key.replace(" ", "_"))
-        except ValueError:
-            choices = ", ".join([s.label for s in WebOrderStatus] + ["archived", "not imported"])
-            raise ConfigError(f"status_map: {target!r} for {slug!r} is not one of {choices}.") from None
-    return table
+    return drivers.status_table(STATUSES, options.get("status_map"), slug=lambda s: s.removeprefix("wc-"))
 
 
 def money(value: Any) -> Decimal:
@@ -238,7 +226,7 @@ def translate_product(raw: dict[str, Any], weight_unit: str, parent: dict[str, A
         external_id=str(raw["id"]),
         parent_id=str(parent_id) if variation and parent_id else None,
         variant_title=options or None,
-        description=_text(raw.get("description")) or None,
+        description=html_text(raw.get("description")) or None,
         price=money(price) if price not in (None, "") else None,
         weight=money(raw["weight"]) if raw.get("weight") else None,
         weight_unit=WEIGHT_UNITS.get(weight_unit) if raw.get("weight") else None,
@@ -307,12 +295,8 @@ def error_words(body: Any) -> str:
     with the per-parameter reasons of a ``rest_invalid_param``."""
     if not isinstance(body, dict) or not body.get("message"):
         return ""
-    words = _text(body["message"])
+    words = html_text(body["message"])
     params = (body.get("data") or {}).get("params") if isinstance(body.get("data"), dict) else None
     if isinstance(params, dict) and params:
-        words += " (" + "; ".join(_text(str(v)) for v in params.values()) + ")"
+        words += " (" + "; ".join(html_text(str(v)) for v in params.values()) + ")"
     return words
-
-
-def _text(value: Any) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", str(value or ""))).split())

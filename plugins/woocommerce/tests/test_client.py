@@ -11,7 +11,8 @@ from ecom.errors import ConfigError
 from ecom.records import Connection
 from pydantic import SecretStr
 
-from ecom_woocommerce.client import OAuth1, auth_for, client, sign, signature_base, site_url
+from ecom.http import OAuth1, sign, signature_base
+from ecom_woocommerce.client import auth_for, client, site_url
 
 
 def test_signature_matches_rfc_5849s_worked_example():

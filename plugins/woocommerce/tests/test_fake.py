@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from ecom.http import OAuth1
 
 from ecom_woocommerce import translate as tr
-from ecom_woocommerce.client import OAuth1
 from ecom_woocommerce.fake import WooCommerceFake
 
 from .conftest import Clock

@@ -16,7 +16,7 @@ import re
 import uuid
 from typing import Any
 
-from ecom import PushResult, RejectedError, StockLevel
+from ecom import PushResult, RejectedError, StockLevel, drivers
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
 
@@ -26,15 +26,19 @@ INDEX = re.compile(r"^\d+$")
 def resolve_skus(shop: Shopify, skus: list[str]) -> None:
     """Cache ``variant``, ``product`` and ``inventory_item`` ids for the SKUs not cached yet."""
     refs = shop.connection.refs
-    missing = [s for s in dict.fromkeys(skus) if refs.get("inventory_item", s) is None]
-    for start in range(0, len(missing), 50):
-        chunk = missing[start : start + 50]
-        search = " OR ".join(f'sku:"{sku}"' for sku in chunk)
-        for node in shop.query(queries.VARIANTS_BY_SKU, {"first": 250, "query": search})["productVariants"]["nodes"]:
-            if node.get("sku") in chunk and refs.get("inventory_item", node["sku"]) is None:
-                refs.set("variant", node["sku"], node["id"])
-                refs.set("product", node["sku"], node["product"]["id"])
-                refs.set("inventory_item", node["sku"], node["inventoryItem"]["id"])
+
+    def lookup(missing: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in drivers.chunks(missing, 50):
+            search = " OR ".join(f'sku:"{sku}"' for sku in chunk)
+            for node in shop.query(queries.VARIANTS_BY_SKU, {"first": 250, "query": search})["productVariants"]["nodes"]:
+                if node.get("sku") in chunk and node["sku"] not in found:
+                    refs.set("variant", node["sku"], node["id"])
+                    refs.set("product", node["sku"], node["product"]["id"])
+                    found[node["sku"]] = node["inventoryItem"]["id"]
+        return found
+
+    drivers.resolve_refs(refs, "inventory_item", skus, lookup)
 
 
 def location_id(shop: Shopify, name: str | None) -> str:
@@ -55,11 +59,12 @@ def location_id(shop: Shopify, name: str | None) -> str:
 
 
 def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
+    refs = shop.connection.refs
     resolve_skus(shop, [level.sku for level in levels])
     results: list[PushResult | None] = [None] * len(levels)
-    ready: list[tuple[int, dict[str, Any]]] = []
+    entries: list[tuple[int, None, dict[str, Any]]] = []
     for i, level in enumerate(levels):
-        item = shop.connection.refs.get("inventory_item", level.sku)
+        item = refs.get("inventory_item", level.sku)
         try:
             if item is None:
                 raise RejectedError(f"Shopify has no variant with SKU {level.sku}")
@@ -68,38 +73,43 @@ def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
         except RejectedError as exc:
             results[i] = PushResult.failed(level.sku, str(exc))
         else:
-            ready.append((i, quantity))
+            entries.append((i, None, quantity))
     cap = int(shop.option("inventory_batch", 250))
-    for start in range(0, len(ready), cap):
-        _send(shop, levels, ready[start : start + cap], results)
+    for i, refusals in drivers.send_in_chunks(entries, cap, lambda _, batch: _send(shop, batch)).items():
+        sku = levels[i].sku
+        if not refusals:
+            results[i] = PushResult(ref=sku, ok=True, external_id=refs.get("inventory_item", sku))
+            continue
+        results[i] = PushResult.failed(sku, "; ".join(e["message"] for e in refusals))
+        if any(e.get("code") == "INVALID_INVENTORY_ITEM" for e in refusals):
+            refs.forget("inventory_item", sku)
     return [r for r in results if r is not None]
 
 
-def _send(shop: Shopify, levels: list[StockLevel], batch: list[tuple[int, dict[str, Any]]], results: list[PushResult | None]) -> None:
+def _send(shop: Shopify, quantities: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Set one batch; return each quantity's user errors (none: set). The mutation is all or
+    nothing, so the quantities Shopify did not refuse are sent again once."""
+    refusals: list[list[dict[str, Any]]] = [[] for _ in quantities]
+    todo = list(range(len(quantities)))
     for _attempt in range(2):
-        if not batch:
-            return
+        if not todo:
+            return refusals
         key = str(uuid.uuid4())
         variables = {"key": key, "input": {
             "name": "available", "reason": "correction", "referenceDocumentUri": f"gid://ecom/InventoryPush/{key}",
-            "quantities": [quantity for _, quantity in batch]}}
-        payload = shop.query(queries.SET_QUANTITIES, variables)["inventorySetQuantities"]
-        errors = payload["userErrors"]
+            "quantities": [quantities[n] for n in todo]}}
+        errors = shop.query(queries.SET_QUANTITIES, variables)["inventorySetQuantities"]["userErrors"]
         if not errors:
-            for i, _ in batch:
-                results[i] = PushResult(ref=levels[i].sku, ok=True, external_id=shop.connection.refs.get("inventory_item", levels[i].sku))
-            return
+            return refusals
         refused: dict[int, list[dict[str, Any]]] = {}
         for error in errors:
             path = [str(p) for p in error.get("field") or []]
             at = next((int(p) for p in path if INDEX.match(p)), None)
-            for position in range(len(batch)) if at is None or at >= len(batch) else [at]:
+            for position in range(len(todo)) if at is None or at >= len(todo) else [at]:
                 refused.setdefault(position, []).append(error)
-        for position, refusals in refused.items():
-            i = batch[position][0]
-            results[i] = PushResult.failed(levels[i].sku, "; ".join(e["message"] for e in refusals))
-            if any(e.get("code") == "INVALID_INVENTORY_ITEM" for e in refusals):
-                shop.connection.refs.forget("inventory_item", levels[i].sku)
-        batch = [entry for position, entry in enumerate(batch) if position not in refused]
-    for i, _ in batch:
-        results[i] = PushResult.failed(levels[i].sku, "not set: Shopify refused the batch it was in twice")
+        for position, errors_here in refused.items():
+            refusals[todo[position]] = errors_here
+        todo = [n for position, n in enumerate(todo) if position not in refused]
+    for n in todo:
+        refusals[n] = [{"message": "not set: Shopify refused the batch it was in twice"}]
+    return refusals

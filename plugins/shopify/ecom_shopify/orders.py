@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
-import httpx
-
 from ecom import CartOrder, Page, RetryableError, translate_page
 from ecom import http as ecom_http
 from ecom_shopify import queries, translate
@@ -79,7 +77,8 @@ def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
         return  # no order matched: Shopify gives no file
     size = int(shop.option("bulk_page_size", 100))
     with tempfile.TemporaryFile() as spool:
-        _download(shop, operation["url"], spool)
+        # a signed URL: no access token is sent with it
+        ecom_http.download(shop.connection, operation["url"], spool, what="Shopify's bulk result")
         batch: list[dict[str, Any]] = []
         for raw in reassemble(spool):
             batch.append(raw)
@@ -102,18 +101,6 @@ def _wait(shop: Shopify, operation_id: str) -> dict[str, Any]:
             raise RetryableError(f"Shopify's bulk operation {operation_id} is still {operation['status']}")
         ecom_http.default_sleep(delay)
         delay = min(delay * 2, 30.0)
-
-
-def _download(shop: Shopify, url: str, spool: IO[bytes]) -> None:
-    """Stream the result file (a signed URL: no access token is sent with it) to ``spool``."""
-    try:
-        with httpx.Client(transport=shop.connection.transport, timeout=60.0) as client:
-            with client.stream("GET", url) as response:
-                response.raise_for_status()
-                for chunk in response.iter_bytes():
-                    spool.write(chunk)
-    except httpx.HTTPError as exc:
-        raise RetryableError(f"Could not download Shopify's bulk result: {type(exc).__name__}") from None
 
 
 def reassemble(spool: IO[bytes]) -> Iterator[dict[str, Any]]:

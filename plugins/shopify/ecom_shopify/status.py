@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ecom import PushResult, RejectedError, StatusUpdate
+from ecom import PushResult, RejectedError, StatusUpdate, drivers
 from ecom import http as ecom_http
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
@@ -24,8 +24,8 @@ FULFILLABLE = {"OPEN", "IN_PROGRESS"}
 def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
     ids = list(dict.fromkeys(order_gid(u.order_id) for u in updates if order_gid(u.order_id)))
     orders: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 25):  # 25 orders x 10 fulfillment orders stay under the cost limit
-        for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": ids[start : start + 25]})["nodes"]:
+    for chunk in drivers.chunks(ids, 25):  # 25 orders x 10 fulfillment orders stay under the cost limit
+        for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": chunk})["nodes"]:
             if node:
                 orders[node["id"]] = node
     results = []

@@ -41,25 +41,31 @@ class JobRun:
 class UnlockedDriver:
     """The integration's driver, called only between database transactions.
 
-    Before each hook call, and before each page a fetch reads, the job's session commits: a job
-    never holds a transaction (and SQLite's write lock, or an idle PostgreSQL transaction) while it
-    waits on the cart. Everything else is the driver's (:class:`ecom.plugins.Driver`).
+    Before each hook call, and before each page a fetch reads, the job's session commits (with the
+    job's heartbeat): a job never holds a transaction (and SQLite's write lock, or an idle
+    PostgreSQL transaction) while it waits on the cart, and a job busy talking to its cart is
+    never taken for dead. Everything else is the driver's (:class:`ecom.plugins.Driver`).
     """
 
-    def __init__(self, driver: Driver, session: Session) -> None:
-        self._driver, self._session = driver, session
+    def __init__(self, driver: Driver, session: Session, job: m.Job) -> None:
+        self._driver, self._session, self._job = driver, session, job
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._driver, name)
 
-    def call(self, hook: str, **kwargs: Any) -> Any:
+    def _commit(self) -> None:
+        self._job.heartbeat_at = m.utcnow()
+        self._session.add(self._job)
         self._session.commit()
+
+    def call(self, hook: str, **kwargs: Any) -> Any:
+        self._commit()
         result = self._driver.call(hook, **kwargs)
         return self._pages(result) if isinstance(result, Iterator) else result
 
     def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
         while True:
-            self._session.commit()
+            self._commit()
             try:
                 page = next(pages)
             except StopIteration:

@@ -75,7 +75,7 @@ def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, tr
             return job
         wanted = job.options.get("phases") or enabled_phases(settings)
         run = JobRun(
-            session, job, integration, settings, UnlockedDriver(driver, session), connection, log,  # type: ignore[arg-type]
+            session, job, integration, settings, UnlockedDriver(driver, session, job), connection, log,  # type: ignore[arg-type]
             full=bool(job.options.get("full")),
         )
         aborted = False

@@ -246,7 +246,7 @@ def test_orders_show_json_has_lines_freight_tax_payment_and_shipping(ordered, ec
     assert shown["bill_to"]["email"] == "jane@example.com"
     assert shown["ship_to"]["postal_code"] == "12207"
     assert sorted(shown) == sorted(
-        "number type date customer status hold web_order_number integration location class ship_method "
+        "number type date customer accounting_customer status hold web_order_number integration location class ship_method "
         "sales_tax_code item_sales_tax bill_to ship_to lines subtotal freight tax total currency payments "
         "custom_fields tracking_number carrier shipped_at voided_at closed_at created_at".split()
     )

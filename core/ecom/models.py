@@ -495,6 +495,8 @@ class Transaction(SQLModel, table=True):
     date: dt.date
     customer_id: int = link("customers.id", index=True)
     ship_to_id: int | None = link("ship_tos.id", optional=True, ondelete="SET NULL")
+    # With proxy customers set but not used on orders, the proxy the order is accounted to.
+    accounting_customer_id: int | None = link("customers.id", optional=True, ondelete="SET NULL")
     status: str = "open"
     hold: bool = False
     web_order_number: str | None = Field(default=None, index=True)

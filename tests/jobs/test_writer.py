@@ -57,3 +57,20 @@ def test_transactions_are_numbered_by_type(shop):
     txn_id = write(shop, order(1, "210 W 29th St"))
     with shop.session() as session:
         assert session.get(m.Transaction, txn_id).number == f"SO-{txn_id:06d}"
+
+
+def test_with_proxies_not_used_on_orders_the_order_keeps_its_customer_and_names_the_proxy(shop):
+    with shop.db.session() as session:
+        session.add(m.Customer(name="Web Sales (taxable)"))
+        session.add(m.Customer(name="Web Sales (exempt)", taxable=False))
+    with shop.db.session() as session:
+        integration = integrations.get(session, shop.name)
+        settings = integrations.load_settings(session, integration)
+        settings.preferences.taxable_proxy = "Web Sales (taxable)"
+        settings.preferences.nontaxable_proxy = "Web Sales (exempt)"
+        integrations.save_settings(session, integration, settings)
+    txn_id = write(shop, order(1, "210 W 29th St"))  # no tax charged: the non-taxable proxy
+    with shop.session() as session:
+        txn = session.get(m.Transaction, txn_id)
+        assert session.get(m.Customer, txn.customer_id).email == "Dana.Keller@example.net"
+        assert session.get(m.Customer, txn.accounting_customer_id).name == "Web Sales (exempt)"

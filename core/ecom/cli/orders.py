@@ -134,6 +134,7 @@ def transaction_detail(session: Session, number: str) -> dict[str, Any]:
         "type": t.type.value,
         "date": _when(t.date),
         "customer": name_of(Customer, t.customer_id),
+        "accounting_customer": name_of(Customer, t.accounting_customer_id),
         "status": t.status,
         "hold": t.hold,
         "web_order_number": t.web_order_number,
@@ -207,6 +208,7 @@ def show_order(number: str, as_json: bool) -> None:
     click.echo(f"{title} {o['number']}  {o['date']}  {o['status']}{'  ON HOLD' if o['hold'] else ''}")
     facts = [
         ("Customer", o["customer"]),
+        ("Accounting", o["accounting_customer"]),
         ("Web order", f"{o['web_order_number']} ({o['integration'] or 'no integration'})" if o["web_order_number"] else None),
         ("Location", o["location"]),
         ("Class", o["class"]),

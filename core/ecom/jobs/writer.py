@@ -144,6 +144,12 @@ def _customer_id(session: Session, names: Names, integration_id: int, choice: Cu
     return customer_id
 
 
+def _customer_by_name(session: Session, name: str | None) -> int | None:
+    if name is None:
+        return None
+    return session.connection().execute(sa.select(m.Customer.id).where(m.Customer.name == name)).scalar()
+
+
 def _ship_to_id(session: Session, customer_id: int, fallback_name: str, address: CartAddress) -> int:
     wanted = address.name or address.company or fallback_name
     candidates = [wanted] + ([f"{wanted}, {address.line1}"] if address.line1 else [])
@@ -229,6 +235,7 @@ def write_order(
         {
             "type": m.TransactionType(draft.type), "number": f"pending-{integration_id}-{draft.cart_order_id}",
             "date": draft.date, "customer_id": customer_id, "ship_to_id": ship_to_id, "status": draft.status,
+            "accounting_customer_id": _customer_by_name(session, draft.accounting_customer),
             "hold": draft.hold, "web_order_number": draft.web_order_number, "integration_id": integration_id,
             "location_id": names.id(m.Location, draft.location), "class_id": names.id(m.TransactionClass, draft.class_),
             "ship_method_id": names.id(m.ShipMethod, draft.ship_method),

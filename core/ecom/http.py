@@ -406,7 +406,9 @@ class CartHTTP:
 
     def _give_up(self, method: str, path: str, attempts: int, what: str, status: int | None) -> RetryableError:
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-        return RetryableError(self.redact(f"{method} {path} failed after {tries}: {what}"), status=status)
+        host = self.client.base_url.host  # which cart, for an admin with several
+        where = f" on {host}" if host else ""
+        return RetryableError(self.redact(f"{method} {path}{where} failed after {tries}: {what}"), status=status)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": a delay in [ceiling/2, ceiling]."""

@@ -154,4 +154,4 @@ def test_plugins_list_json_shows_registered_drivers(ecom_plugins, ecom_cli):
 
 
 def test_plugins_list_without_drivers_says_what_to_install(ecom_plugins, ecom_cli):
-    assert "pip install ecom-shopify" in ecom_cli("plugins", "list").stdout
+    assert "pip install ./plugins/shopify" in ecom_cli("plugins", "list").stdout

@@ -22,7 +22,7 @@ def list_plugins(as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("No cart drivers installed. Try: pip install ecom-shopify ecom-woocommerce ecom-custom-cart")
+        click.echo("No cart drivers installed. From a clone of ecom: pip install ./plugins/shopify ./plugins/woocommerce")
         return
     width = max(len(r["name"]) for r in rows)
     for row in rows:

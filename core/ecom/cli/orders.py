@@ -276,23 +276,23 @@ def ship_order(number: str, tracking_number: str, carrier: str) -> None:
     click.echo(f"Order {txn.number} shipped ({carrier} {tracking_number}).")
 
 
+def _stamp(number: str, column: str, done: str) -> None:
+    with db.session(db.open_engine()) as session:
+        txn = _find(session, number)
+        setattr(txn, column, m.utcnow())
+        session.add(txn)
+    click.echo(f"Order {txn.number} {done}.")
+
+
 @orders.command("void")
 @click.argument("number")
 def void_order(number: str) -> None:
     """Void order NUMBER; the next sync cancels it in the cart."""
-    with db.session(db.open_engine()) as session:
-        txn = _find(session, number)
-        txn.voided_at = m.utcnow()
-        session.add(txn)
-    click.echo(f"Order {txn.number} voided.")
+    _stamp(number, "voided_at", "voided")
 
 
 @orders.command("close")
 @click.argument("number")
 def close_order(number: str) -> None:
     """Close order NUMBER; the next sync closes it in the cart."""
-    with db.session(db.open_engine()) as session:
-        txn = _find(session, number)
-        txn.closed_at = m.utcnow()
-        session.add(txn)
-    click.echo(f"Order {txn.number} closed.")
+    _stamp(number, "closed_at", "closed")

@@ -693,3 +693,21 @@ def test_inventory_push_command(shop, cart, ecom_cli) -> None:
     assert result.exit_code == 5
     assert "2 quantities accepted, 1 refused, 0 unchanged" in result.output
     assert "TEE: Inventory tracking is off for this product." in result.output
+
+
+def test_a_push_by_hand_is_a_job_and_holds_the_integrations_lock(shop, cart, ecom_cli) -> None:
+    from sqlmodel import select
+
+    from ecom.jobs import lifecycle
+
+    assert ecom_cli("inventory", "push", "shop").exit_code == 0
+    with shop.session() as session:
+        (job,) = session.exec(select(m.Job)).all()
+        assert (job.status, job.options["phases"], job.counts["push_inventory"]["updated"]) == (
+            m.JobStatus.SUCCEEDED, ["push_inventory"], 3,
+        )
+        integration = session.get(m.Integration, job.integration_id)
+        busy = lifecycle.create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={})
+    refused = ecom_cli("inventory", "push", "shop")
+    assert refused.exit_code == 6
+    assert f"already has job {busy.id}" in refused.stderr

@@ -30,11 +30,12 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 from sqlalchemy.orm import object_session
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, delete, select
 
 from ecom import models as m
 from ecom import secrets
 from ecom.errors import ConfigError
+from ecom.jobs.lifecycle import unfinished_job
 from ecom.integration_checks import (
     GRID_TABLES,
     Problem,
@@ -219,9 +220,7 @@ def remove(session: Session, integration: m.Integration) -> None:
     Transactions it imported stay in the back office (they only lose the link). Refused while
     one of its sync jobs is queued or running.
     """
-    running = session.exec(
-        select(m.Job).where(m.Job.integration_id == integration.id, col(m.Job.status).in_([m.JobStatus.QUEUED, m.JobStatus.RUNNING]))
-    ).first()
+    running = unfinished_job(session, integration.id)
     if running is not None:
         raise ConfigError(f"Integration {integration.name!r} has a sync job {running.status.value} (job {running.id}): wait for it to end, then remove.")
     session.delete(integration)  # the database cascades to grids, bindings, jobs and sync state

@@ -13,14 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import click
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ecom import db, integrations
 from ecom import models as m
 from ecom.binding import DbRefCache
 from ecom.cli import cli, echo_json
 from ecom.cli.items import echo_table
-from ecom.errors import ConfigError
+from ecom.jobs import lifecycle
 from ecom.inventory_push import DEFAULT_BATCH_SIZE, InventoryPlan, PlannedLevel, plan_inventory, push_inventory
 from ecom.plugins import Driver, get_driver
 from ecom.records import Connection
@@ -36,35 +36,40 @@ class PhaseContext:
     settings: IntegrationSettings
     driver: Driver
     connection: Connection
+    job: m.Job
+    phase: str
+
+    def record(self, counts: dict[str, int]) -> None:
+        """Keep the phase's counts on its job (``ecom jobs show``)."""
+        self.job.counts = {self.phase: counts}
 
 
 @contextmanager
-def phase_context(name: str) -> Iterator[PhaseContext]:
+def phase_context(name: str, phase: str) -> Iterator[PhaseContext]:
     """Open the back office, find integration ``name`` and its driver, for a phase run by hand.
 
-    Refused while a sync job of the integration is queued or running, so a hand-run phase and a
-    job never work on the same integration at once.
+    The phase runs as a job of its own (trigger manual), so it holds the integration's one-job
+    lock like ``ecom sync``: refused (exit 6) while another job is queued or running, and listed
+    by ``ecom jobs list`` afterwards.
     """
     engine = db.open_engine()
     try:
         with Session(engine, expire_on_commit=False) as session:
             integration = integrations.get(session, name)
-            busy = session.exec(
-                select(m.Job).where(
-                    m.Job.integration_id == integration.id,
-                    col(m.Job.status).in_([m.JobStatus.QUEUED, m.JobStatus.RUNNING]),
-                )
-            ).first()
-            if busy is not None:
-                raise ConfigError(
-                    f"Integration {name!r} has a sync job {busy.status.value} (job {busy.id}): wait for it to end."
-                )
-            settings = integrations.load_settings(session, integration)
-            driver = get_driver(integration.cart_kind)
-            assert integration.id is not None
-            connection = replace(integrations.connection(integration), refs=DbRefCache(session, integration.id))
-            yield PhaseContext(session, integration, settings, driver, connection)
-            session.commit()
+            job = lifecycle.create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": [phase]})
+            lifecycle.claim(session, job)
+            try:
+                settings = integrations.load_settings(session, integration)
+                driver = get_driver(integration.cart_kind)
+                assert integration.id is not None
+                connection = replace(integrations.connection(integration), refs=DbRefCache(session, integration.id))
+                yield PhaseContext(session, integration, settings, driver, connection, job, phase)
+                session.commit()
+            except BaseException as exc:
+                session.rollback()
+                lifecycle.fail_job(session, job, f"{phase.replace('_', ' ')} stopped: {exc}")
+                raise
+            lifecycle.finish_job(session, job, m.JobStatus.SUCCEEDED)
     finally:
         engine.dispose()
 
@@ -200,10 +205,11 @@ def push(name: str, full: bool, batch_size: int, as_json: bool) -> None:
 
     Exit code 5 when the cart refused some quantities (they are sent again next time).
     """
-    with phase_context(name) as ctx:
+    with phase_context(name, "push_inventory") as ctx:
         result = push_inventory(
             ctx.session, ctx.integration, ctx.driver, ctx.connection, full=full, batch_size=batch_size, settings=ctx.settings
         )
+        ctx.record(result.counts())
     if as_json:
         echo_json(result.as_dict())
     else:

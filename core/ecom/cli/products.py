@@ -34,8 +34,9 @@ def import_(name: str, create: bool | None, as_json: bool) -> None:
     Products are matched to items by SKU and bound; products without a SKU are listed, never
     guessed. Exit code 5 when some products could not be read or bound.
     """
-    with phase_context(name) as ctx:
+    with phase_context(name, "import_products") as ctx:
         result = import_products(ctx.session, ctx.integration, ctx.driver, ctx.connection, create=create, settings=ctx.settings)
+        ctx.record(result.counts())
     if as_json:
         echo_json(result.as_dict())
     else:
@@ -67,11 +68,12 @@ def export(name: str, skus: tuple[str, ...], full: bool, batch_size: int, as_jso
 
     Exit code 5 when the cart refused some products.
     """
-    with phase_context(name) as ctx:
+    with phase_context(name, "export_products") as ctx:
         result = export_products(
             ctx.session, ctx.integration, ctx.driver, ctx.connection,
             full=full, skus=skus or None, batch_size=batch_size, settings=ctx.settings,
         )  # fmt: skip
+        ctx.record(result.counts())
     if as_json:
         echo_json(result.as_dict())
     else:

@@ -83,6 +83,28 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
 
 
 @hookspec(firstresult=True)
+def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
+    """Read the cart's orders with these external ids, a page of ids per request.
+
+    Stops at first non-None result.
+
+    The core calls it on each sync for the orders it keeps aside because they failed to import
+    (see ``docs/jobs.md``), so it must cost one request per page of ids, never a read of every
+    order. Orders the cart no longer has are left out; a payload that cannot be translated goes
+    in the page's ``failures``, as for :func:`fetch_orders`. A driver without it gets the kept
+    copies tried again instead of the cart's current ones.
+
+    :param connection: how to reach the cart.
+    :param ids: external ids, as :attr:`~ecom.records.CartOrder.external_id` gave them; a few
+        hundred at most.
+    :return: an iterator of :class:`~ecom.records.Page` of :class:`~ecom.records.CartOrder`, in
+        any order.
+    :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
+    :raises ecom.errors.AuthError: the credentials were refused.
+    """
+
+
+@hookspec(firstresult=True)
 def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
     """Read the cart's products (one record per sellable variant), a page at a time, for Import
     Products.

@@ -196,17 +196,19 @@ def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, m.ExternalRe
 
 
 def identity(order: CartOrder) -> dict[str, str]:
-    """What the binding keeps to tell a changed order from another order under the same cart id."""
+    """What the binding keeps to tell a changed order from another order under the same cart id:
+    the buyer (email, else the cart's customer id) and the total."""
     customer = order.customer
-    who = (customer and (customer.external_id or customer.email)) or (order.billing and order.billing.email) or ""
+    email = (customer and customer.email) or (order.billing and order.billing.email)
+    who = (email or "").lower() or (customer and customer.external_id) or ""
     return {"customer": who, "total": str(order.total)}
 
 
 def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | None:
     """Why ``order`` is not the order bound to its cart id, or None when it is that order.
 
-    The same cart id with another order number, or with both another customer and another total,
-    is another order: a cart that reused an id (a restored backup, a store migrated into this one).
+    The same cart id with another order number, or with both another buyer and another total, is
+    another order: a cart that reused an id (a restored backup, a store migrated into this one).
     """
     data = binding.data or {}
     known, now = data.get("number"), identity(order)
@@ -215,16 +217,14 @@ def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | No
     if not (other_number or other_buyer):
         return None
     txn = run.session.get(m.Transaction, binding.local_id) if binding.local_id else None
-    imported = f"{txn.number}, " if txn is not None else ""
-    was = f"order {known}" if known else "another order"
-    differs = "its order number differs" if other_number else (
-        f"its customer ({now['customer'] or 'none'}) and total ({now['total']}) differ from "
-        f"{data['customer'] or 'none'} and {data.get('total')}"
-    )
-    return (
-        f"the cart sends order {order.number} under cart id {order.external_id}, which is bound to {was} "
-        f"({imported}imported before) and {differs}: not imported; check both orders in the cart"
-    )
+    was = f"order {known or '?'}" + (f" ({txn.number})" if txn is not None else "")
+    if other_number:
+        what = f"now carries order {order.number}, but it was imported as {was}"
+    else:
+        what = (f"was imported as {was} for {data['customer'] or 'a guest'} at {data.get('total')}, but the cart now "
+                f"sends it for {now['customer'] or 'a guest'} at {now['total']}")
+    return (f"cart id {order.external_id} {what}: the cart reused the id for another order? "
+            f"{order.number} is not imported; check both orders in the cart")
 
 
 def import_one(

@@ -1,7 +1,7 @@
 """The WooCommerce cart driver: ecom's hooks, spoken over the WooCommerce REST API v3.
 
 Orders are read by id, ascending, with ``offset`` pages of 100 (WordPress's maximum) that overlap
-by one order (:func:`_in_id_order`), since WooCommerce has no cursor: sorted by id, an order edited
+by one order (:func:`ecom.drivers.overlapping_offsets`), since WooCommerce has no cursor: sorted by id, an order edited
 or created during the read never moves another one, and an order that leaves the listing
 (trashed, deleted) is noticed and the read steps back, so no order is ever skipped. (Sorted by
 modification date, each edit moved every later order back one place and one was never read; an
@@ -95,7 +95,11 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
     first = True
     with client(connection) as http:
         for status in (None, "trash"):  # "any" leaves out trashed orders, which are yielded archived
-            for response, raws in _in_id_order(http, "/orders", {**params, "status": status}):
+            def read(offset: int, status: str | None = status) -> tuple[httpx.Response, list[Any]]:
+                response = http.get("/orders", params={**params, "status": status, "offset": offset})
+                return response, response.json()
+
+            for response, raws in drivers.overlapping_offsets(read, PER_PAGE, _id):
                 page = translate_page(raws, translate, ref=tr.order_ref)
                 if first:
                     page.read_at, first = cart_clock(response), False
@@ -249,31 +253,6 @@ def fake_cart() -> Any:
 
 def _gmt(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _in_id_order(http: CartHTTP, path: str, params: dict[str, Any]) -> Iterator[tuple[httpx.Response, list[Any]]]:
-    """Every object of a listing sorted by id, ascending: (response, objects not read before).
-
-    Pages are read by ``offset`` and overlap by one object: each page after the first must start
-    at or before the last id already read. When it starts after it, objects before it left the
-    listing and moved the rest back, so the read steps back a page until it finds its place again.
-    An object that joins the listing before the place read (a restored order) is read next time:
-    joining changed it.
-    """
-    offset, last = 0, None
-    while True:
-        response = http.get(path, params={**params, "offset": offset})
-        raws = response.json()
-        ids = [_id(raw) for raw in raws]
-        known = [i for i in ids if i is not None]
-        if last is not None and offset > 0 and (not known or known[0] > last):
-            offset = max(0, offset - (PER_PAGE - 1))  # objects before the place read left the listing
-            continue
-        yield response, [raw for raw, i in zip(raws, ids, strict=True) if last is None or i is None or i > last]
-        if len(raws) < PER_PAGE or not known:
-            return
-        last = max(known if last is None else [last, *known])
-        offset += len(raws) - 1
 
 
 def _id(raw: Any) -> int | None:

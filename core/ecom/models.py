@@ -854,12 +854,13 @@ BACK_OFFICE_TABLES = (
 )  # fmt: skip
 ENGINE_TABLES = (
     Integration, IntegrationTaxState, IntegrationShipMethod, IntegrationPaymentMethod,
-    IntegrationDiscount, IntegrationLocation, ExternalRef, InventoryPush, Job, JobEvent, SyncState, MailSettings,
+    IntegrationDiscount, IntegrationLocation, ExternalRef, InventoryPush, Job, JobEvent, SyncState, FailedOrder,
+    MailSettings,
 )  # fmt: skip
 
 __all__ = [
     "BomLine", "CustomField", "CustomFieldTarget", "CustomFieldValue", "Customer", "CustomerType",
-    "Discount", "EventLevel", "ExactDecimal", "ExternalRef", "Integration", "IntegrationDiscount",
+    "Discount", "EventLevel", "ExactDecimal", "ExternalRef", "FailedOrder", "Integration", "IntegrationDiscount",
     "IntegrationLocation", "IntegrationPaymentMethod", "InventoryPush", "IntegrationShipMethod", "IntegrationTaxState",
     "Item", "ItemGroup", "ItemSalesTax", "ItemType", "ItemVendor", "Job", "JobEvent", "JobStatus", "MailSettings",
     "JobTrigger", "LineKind", "Location", "Payment", "PaymentMethod", "PurchaseOrderLine", "SalesRep",

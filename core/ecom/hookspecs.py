@@ -72,6 +72,9 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
     history is never in memory. Yield every order the cart returns, archived ones included (with
     ``archived`` set): filtering is the core's job. A payload that cannot be translated goes in
     the page's ``failures`` and never stops the others (:func:`ecom.records.translate_page`).
+    Read in an order an edit during the read cannot shift (a cursor, or ascending ids: see
+    :func:`ecom.drivers.overlapping_offsets`), and set the first page's ``read_at`` to the cart's
+    clock when the cart says it (:func:`ecom.http.cart_clock`): the watermark never passes it.
 
     :param connection: how to reach the cart.
     :param since: the watermark (timezone-aware), already moved back by the core's overlap

@@ -58,6 +58,11 @@ class RecordingDriver:
         yield Page(records=[order(f"{self.kind}-2")])
 
     @hookspecs.hookimpl
+    def fetch_orders_by_id(self, connection, ids):
+        self.calls.append(("fetch_orders_by_id", list(ids)))
+        yield Page(records=[order(f"{self.kind}-{i}") for i in ids])
+
+    @hookspecs.hookimpl
     def fetch_products(self, connection, since):
         self.calls.append(("fetch_products", since))
         yield Page(records=[CartProduct(sku=f"{self.kind}-SKU", name="Thing")])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecom.drivers import chunks, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target
+from ecom.drivers import (
+    chunks, overlapping_offsets, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+)
 from ecom.errors import ConfigError, DriverError, RejectedError, RetryableError
 from ecom.records import RefCache, WebOrderStatus
 
@@ -128,3 +130,34 @@ def test_status_table_lays_the_setting_over_the_drivers_table():
 def test_status_table_names_the_setting_the_value_and_the_choices():
     with pytest.raises(ConfigError, match=r"custom_statuses: 'Shipped' for 'x' is not one of Processing, On Credit Hold, .*not imported\."):
         status_table({}, {"x": "Shipped"}, setting="custom_statuses")
+
+
+@pytest.mark.parametrize("removed", [0, 1, 2, 5, 12])
+@pytest.mark.parametrize("when", [1, 2, 3])
+def test_overlapping_offsets_skip_nothing_when_objects_leave_or_join_between_pages(removed, when):
+    listing = list(range(1, 48))  # ids, by offset; pages of 5
+    reads: list[int] = []
+
+    def read(offset):
+        reads.append(offset)
+        if len(reads) == when + 1:  # between two reads: objects already read leave, a new one comes last
+            del listing[:removed]
+            listing.append(1000)
+        return offset, listing[offset : offset + 5]
+
+    seen = [i for _, page in overlapping_offsets(read, 5, lambda i: i) for i in page]
+    assert len(seen) == len(set(seen)), "no object twice"
+    assert set(range(removed + 1, 48)) | {1000} <= set(seen), "none of the objects still listed is skipped"
+    assert len(reads) <= 48 // 4 + 3 + removed // 4 + 1
+
+
+def test_overlapping_offsets_read_one_page_per_page_size_minus_one_when_nothing_moves():
+    listing = list(range(1, 21))
+    reads = []
+
+    def read(offset):
+        reads.append(offset)
+        return None, listing[offset : offset + 5]
+
+    assert [i for _, page in overlapping_offsets(read, 5, lambda i: i) for i in page] == listing
+    assert reads == [0, 4, 8, 12, 16]

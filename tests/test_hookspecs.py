@@ -87,6 +87,13 @@ def test_hook_fetch_orders_is_a_generator_of_pages_from_one_driver(two_drivers):
     assert alpha.calls == [("fetch_orders", NOW)] and beta.calls == []
 
 
+def test_hook_fetch_orders_by_id_reads_the_ids_asked_from_one_driver(two_drivers):
+    alpha, beta = two_drivers
+    pages = get_driver("beta").call("fetch_orders_by_id", connection=CONN, ids=["7", "9"])
+    assert [o.number for page in pages for o in page.records] == ["beta-7", "beta-9"]
+    assert beta.calls == [("fetch_orders_by_id", ["7", "9"])] and alpha.calls == []
+
+
 def test_hook_fetch_products_returns_the_drivers_products(two_drivers):
     pages = list(get_driver("beta").call("fetch_products", connection=CONN, since=None))
     assert [p.sku for page in pages for p in page.records] == ["beta-SKU"]

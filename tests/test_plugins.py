@@ -144,7 +144,7 @@ def test_plugins_list_json_shows_registered_drivers(ecom_plugins, ecom_cli):
             "version": None,
             "carts": ["alpha"],
             "hooks": [
-                "describe_cart", "fake_cart", "fetch_orders", "fetch_products", "push_inventory",
+                "describe_cart", "fake_cart", "fetch_orders", "fetch_orders_by_id", "fetch_products", "push_inventory",
                 "push_status", "test_connection", "upsert_products",
             ],
         }

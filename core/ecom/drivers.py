@@ -1,4 +1,5 @@
-"""Helpers for a driver's write operations: chunked batches, cached cart ids, status-map settings.
+"""Helpers for a driver's write operations (chunked batches, cached cart ids, status-map settings)
+and for reading a listing that has no cursor (:func:`overlapping_offsets`).
 
 Every cart caps how many records one write request may carry and answers per record, and every
 driver must look up the cart's ids for the merchant's keys (SKU → product, variant, inventory
@@ -11,7 +12,7 @@ setting that maps a cart's custom order statuses to the six web order statuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ecom.errors import ConfigError, DriverError, RejectedError
@@ -148,3 +149,32 @@ def status_table(
             choices = ", ".join([s.label for s in WebOrderStatus] + list(NOT_ORDERS))
             raise ConfigError(f"{setting}: {target!r} for {status!r} is not one of {choices}.") from None
     return table
+
+
+def overlapping_offsets(
+    read: Callable[[int], tuple[R, list[Any]]], page_size: int, id_of: Callable[[Any], int | None]
+) -> Iterator[tuple[R, list[Any]]]:
+    """Every object of a listing sorted by ascending id, for a cart that pages by offset and has no
+    cursor: yields (the cart's answer, the objects in it not yielded before).
+
+    ``read(offset)`` asks for ``page_size`` objects from ``offset`` and returns (answer, objects).
+    Pages overlap by one object: each page after the first must start at or before the last id
+    already read. When it starts after it, objects before it left the listing (trashed, deleted)
+    and moved the rest back, so the read steps back until it finds its place again: no object is
+    ever skipped. Sorted by id, an edit never moves an object, and a new one comes last. An object
+    that joins the listing before the place read (a restored order) is not read: joining changed
+    it, so the next read since a watermark meets it.
+    """
+    offset, last = 0, None
+    while True:
+        answer, objects = read(offset)
+        ids = [id_of(obj) for obj in objects]
+        known = [i for i in ids if i is not None]
+        if last is not None and offset > 0 and (not known or known[0] > last):
+            offset = max(0, offset - (page_size - 1))  # objects before the place read left the listing
+            continue
+        yield answer, [obj for obj, i in zip(objects, ids, strict=True) if last is None or i is None or i > last]
+        if len(objects) < page_size or not known:
+            return
+        last = max(known if last is None else [last, *known])
+        offset += len(objects) - 1

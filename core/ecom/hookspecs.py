@@ -72,11 +72,36 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
     history is never in memory. Yield every order the cart returns, archived ones included (with
     ``archived`` set): filtering is the core's job. A payload that cannot be translated goes in
     the page's ``failures`` and never stops the others (:func:`ecom.records.translate_page`).
+    Read in an order an edit during the read cannot shift (a cursor, or ascending ids: see
+    :func:`ecom.drivers.overlapping_offsets`), and set the first page's ``read_at`` to the cart's
+    clock when the cart says it (:func:`ecom.http.cart_clock`): the watermark never passes it.
 
     :param connection: how to reach the cart.
     :param since: the watermark (timezone-aware), already moved back by the core's overlap
         window; None means every order (first sync, or a full re-read).
     :return: an iterator of :class:`~ecom.records.Page` of :class:`~ecom.records.CartOrder`.
+    :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
+    :raises ecom.errors.AuthError: the credentials were refused.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
+    """Read the cart's orders with these external ids, a page of ids per request.
+
+    Stops at first non-None result.
+
+    The core calls it on each sync for the orders it keeps aside because they failed to import
+    (see ``docs/jobs.md``), so it must cost one request per page of ids, never a read of every
+    order. Orders the cart no longer has are left out; a payload that cannot be translated goes
+    in the page's ``failures``, as for :func:`fetch_orders`. A driver without it gets the kept
+    copies tried again instead of the cart's current ones.
+
+    :param connection: how to reach the cart.
+    :param ids: external ids, as :attr:`~ecom.records.CartOrder.external_id` gave them; a few
+        hundred at most.
+    :return: an iterator of :class:`~ecom.records.Page` of :class:`~ecom.records.CartOrder`, in
+        any order.
     :raises ecom.errors.RetryableError: the cart kept failing after the HTTP helper's retries.
     :raises ecom.errors.AuthError: the credentials were refused.
     """

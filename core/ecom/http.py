@@ -53,6 +53,7 @@ import re
 import secrets as _secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import IO, Any, Protocol
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -455,6 +456,16 @@ def cursors(
         return {**params, param: cursor} if cursor else None
 
     return next_params
+
+
+def cart_clock(response: httpx.Response) -> datetime | None:
+    """The cart's clock when it answered: the ``Date`` header (RFC 9110 §6.6.1), timezone-aware;
+    None when the cart sent none or one that cannot be read."""
+    try:
+        moment = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 # -- for any cart ---------------------------------------------------------------------------------

@@ -802,6 +802,33 @@ class SyncState(SQLModel, table=True):
     updated_at: dt.datetime = timestamp(default_now=True, on_update=True)
 
 
+class FailedOrder(SQLModel, table=True):
+    """A cart order the import could not store, kept aside so the watermark can move past it.
+
+    ``external_id`` is the cart's id, ``payload`` the copy of the order the job kept (a
+    :class:`~ecom.records.CartOrder` as JSON) and ``error`` why it failed last. Each sync asks the
+    cart for these orders again by id; the row goes when one imports. ``dismissed_at`` is set by
+    ``ecom orders dismiss``: the order is no longer tried, until the cart changes it (a newer
+    ``cart_updated_at``).
+    """
+
+    __tablename__: ClassVar[str] = "failed_orders"
+    __table_args__ = (sa.UniqueConstraint("integration_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: int = link("integrations.id", ondelete="CASCADE")
+    external_id: str
+    number: str
+    cart_updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    error: str = Field(sa_type=sa.Text)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    job_id: int | None = link("jobs.id", optional=True, ondelete="SET NULL")
+    attempts: int = 1
+    first_failed_at: dt.datetime = timestamp(default_now=True)
+    last_failed_at: dt.datetime = timestamp(default_now=True)
+    dismissed_at: dt.datetime | None = timestamp()
+
+
 class MailSettings(SQLModel, table=True):
     """How ecom sends the end-of-job email: one row, set with ``ecom mail set``.
 
@@ -827,12 +854,13 @@ BACK_OFFICE_TABLES = (
 )  # fmt: skip
 ENGINE_TABLES = (
     Integration, IntegrationTaxState, IntegrationShipMethod, IntegrationPaymentMethod,
-    IntegrationDiscount, IntegrationLocation, ExternalRef, InventoryPush, Job, JobEvent, SyncState, MailSettings,
+    IntegrationDiscount, IntegrationLocation, ExternalRef, InventoryPush, Job, JobEvent, SyncState, FailedOrder,
+    MailSettings,
 )  # fmt: skip
 
 __all__ = [
     "BomLine", "CustomField", "CustomFieldTarget", "CustomFieldValue", "Customer", "CustomerType",
-    "Discount", "EventLevel", "ExactDecimal", "ExternalRef", "Integration", "IntegrationDiscount",
+    "Discount", "EventLevel", "ExactDecimal", "ExternalRef", "FailedOrder", "Integration", "IntegrationDiscount",
     "IntegrationLocation", "IntegrationPaymentMethod", "InventoryPush", "IntegrationShipMethod", "IntegrationTaxState",
     "Item", "ItemGroup", "ItemSalesTax", "ItemType", "ItemVendor", "Job", "JobEvent", "JobStatus", "MailSettings",
     "JobTrigger", "LineKind", "Location", "Payment", "PaymentMethod", "PurchaseOrderLine", "SalesRep",

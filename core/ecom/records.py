@@ -273,10 +273,16 @@ T = TypeVar("T", CartOrder, CartProduct)
 
 
 class Page(BaseModel, Generic[T]):
-    """One page of a fetch: the records translated, and the ones that could not be."""
+    """One page of a fetch: the records translated, and the ones that could not be.
+
+    ``read_at`` is the cart's own clock when it answered (e.g. the HTTP ``Date`` header), when
+    the cart says it; the core never moves a watermark past the first page's (else its own
+    clock when the read started), whatever time a record claims.
+    """
 
     records: list[T] = Field(default_factory=list)
     failures: list[RecordFailure] = Field(default_factory=list)
+    read_at: AwareDatetime | None = None
 
 
 def translate_page(

@@ -110,7 +110,7 @@ def test_a_batch_that_meets_an_order_imported_meanwhile_goes_again_order_by_orde
             session.delete(txn)
         for other in session.exec(select(m.ExternalRef).where(m.ExternalRef.kind == "order", m.ExternalRef.id != ref.id)).all():
             session.delete(other)
-    monkeypatch.setattr(orders, "bound_orders", lambda run, ids: set())  # the check misses it
+    monkeypatch.setattr(orders, "bound_orders", lambda run, ids: {})  # the check misses it
     again = shop.sync(phases=["import_orders"], full=True)
     counts = again.counts["import_orders"]
     assert counts["created"] == first.counts["import_orders"]["created"] - 1

@@ -1,4 +1,5 @@
-"""``ecom orders list|show``: the back office's sales orders and ship docs, as web orders made them."""
+"""``ecom orders``: the back office's sales orders and ship docs, as web orders made them, and the
+cart orders that failed to import, kept aside and tried again on each sync (``failed``, ``dismiss``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import click
 from sqlmodel import Session, SQLModel, select
 
-from ecom import db
+from ecom import db, integrations
 from ecom import models as m
 from ecom.cli import cli, echo_json
 from ecom.cli.items import echo_table
@@ -296,3 +297,76 @@ def void_order(number: str) -> None:
 def close_order(number: str) -> None:
     """Close order NUMBER; the next sync closes it in the cart."""
     _stamp(number, "closed_at", "closed")
+
+
+def _failed_row(row: m.FailedOrder, integration: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "integration": integration,
+        "cart_id": row.external_id,
+        "number": row.number,
+        "error": row.error,
+        "attempts": row.attempts,
+        "first_failed_at": _when(row.first_failed_at),
+        "last_failed_at": _when(row.last_failed_at),
+        "cart_updated_at": _when(row.cart_updated_at),
+        "job_id": row.job_id,
+        "dismissed_at": _when(row.dismissed_at),
+    }
+
+
+@orders.command("failed")
+@click.option("--integration", "name", help="Only this integration's orders.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def failed_orders(name: str | None, as_json: bool) -> None:
+    """Cart orders that failed to import: each sync tries them again until they import or you dismiss them."""
+    engine = db.open_engine()
+    try:
+        with db.session(engine) as session:
+            query = select(m.FailedOrder).where(m.FailedOrder.dismissed_at.is_(None)).order_by(m.FailedOrder.id)  # type: ignore[union-attr]
+            if name:
+                query = query.where(m.FailedOrder.integration_id == integrations.get(session, name).id)
+            found = session.exec(query).all()
+            names = _names(session, Integration, {row.integration_id for row in found})
+            rows = [_failed_row(row, names.get(row.integration_id, "?")) for row in found]
+    finally:
+        engine.dispose()
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("No failed orders: every order the carts sent was imported (or dismissed).")
+        return
+    echo_table(
+        ("ID", "INTEGRATION", "ORDER", "CART ID", "TRIES", "SINCE", "WHY"),
+        [(r["id"], r["integration"], r["number"], r["cart_id"], r["attempts"], r["first_failed_at"][:10], r["error"])
+         for r in rows],
+        right=("ID", "TRIES"),
+    )
+    click.echo("Fix the cause (mapping, items) and the next sync imports them; `ecom orders dismiss ID` stops trying one.")
+
+
+@orders.command("dismiss")
+@click.argument("failed_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def dismiss_order(failed_id: int, as_json: bool) -> None:
+    """Stop trying failed order ID (from `ecom orders failed`) until the cart changes it."""
+    engine = db.open_engine()
+    try:
+        with db.session(engine) as session:
+            row = session.get(m.FailedOrder, failed_id)
+            if row is None:
+                raise ConfigError(f"There is no failed order {failed_id}: `ecom orders failed` lists them.")
+            if row.dismissed_at is not None:
+                raise ConfigError(f"Failed order {failed_id} ({row.number}) was dismissed already, on {row.dismissed_at:%Y-%m-%d %H:%M} UTC.")
+            row.dismissed_at = m.utcnow()
+            session.add(row)
+            integration = session.get(Integration, row.integration_id)
+            shown = _failed_row(row, integration.name if integration else "?")
+    finally:
+        engine.dispose()
+    if as_json:
+        echo_json(shown)
+        return
+    click.echo(f"Order {shown['number']} ({shown['integration']}, cart id {shown['cart_id']}) dismissed: "
+               "no longer tried, unless it changes in the cart.")

@@ -1,17 +1,27 @@
 """The import-orders phase: cart orders → mapped → written, exactly once, in small batches.
 
-Pages come from the driver; each order is checked against its binding (imported before: skipped),
-mapped (:func:`ecom.mapping.map_order`) and written with its customer, ship-to and bindings in a
-savepoint, so a failing order leaves nothing behind and never stops the others. Every batch is
-committed with the job's counts, events and heartbeat: a crash loses at most the batch in flight,
-and the next run skips what was stored.
+Pages come from the driver; each order is checked against its binding (imported before: skipped;
+the same cart id with another order number, or another customer and total: an error naming both
+orders), mapped (:func:`ecom.mapping.map_order`) and written with its customer, ship-to and
+bindings in a savepoint, so a failing order leaves nothing behind and never stops the others.
+Every batch is committed with the job's counts, events and heartbeat: a crash loses at most the
+batch in flight, and the next run skips what was stored.
 
-The watermark moves once the phase has read every page, and only past stored orders: to the
-newest stored order's ``updated_at``, but never past the oldest order that failed to map (it is
-read again next run, after the admin fixes the mapping). An order the driver could not translate
-does not hold it back: fixing it in the cart changes its ``updated_at``, so it comes back. Each
-run re-reads an overlap window before the watermark (``OVERLAP``): free, since imports are
-idempotent, and it covers clocks that disagree.
+An order that fails (a mapping rule, a write the database refused, a reused cart id) is an error
+on the job and is kept aside (:class:`~ecom.models.FailedOrder`: its cart id and the copy read),
+so it never holds the watermark back. After the read, the phase asks the cart again, by id, for
+the kept-aside orders the read did not meet (the driver's ``fetch_orders_by_id``, one request per
+page of ids; the kept copies when the driver has no such hook) and imports them: an order fixed
+in the mapping imports on the next sync. A row goes when its order is stored or skipped by a
+rule; ``ecom orders dismiss`` stops the retries until the cart changes the order. An order the
+driver could not translate is an error but is not kept: fixing it in the cart changes its
+``updated_at``, so it comes back.
+
+The watermark moves once the phase has read every page: to the newest order stored or kept aside,
+but never past the moment the read started by the cart's clock (the first page's ``read_at``,
+else ours), so an order created or changed during or after the read is read next time, whatever
+date another order claims. Each run re-reads an overlap window before the watermark
+(``OVERLAP``): free, since imports are idempotent, and it covers clocks that disagree.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from ecom import models as m
+from ecom.drivers import chunks
 from ecom.jobs import state
 from ecom.jobs.context import JobRun
 from ecom.jobs.lifecycle import heartbeat
@@ -32,6 +43,12 @@ from ecom.records import CartOrder, Page
 
 PHASE = "import_orders"
 OVERLAP = dt.timedelta(minutes=10)
+#: kept-aside orders asked for per ``fetch_orders_by_id`` call (the driver pages them further)
+RETRY_CHUNK = 500
+
+#: what import_one says about an order: None when it is stored (now or before) or deliberately
+#: skipped, else why it failed
+Failure = str | None
 
 
 def _batches(orders: list[CartOrder], size: int) -> Iterator[list[CartOrder]]:
@@ -40,18 +57,22 @@ def _batches(orders: list[CartOrder], size: int) -> Iterator[list[CartOrder]]:
 
 
 def import_orders(run: JobRun) -> None:
+    importer = Importer(run)
     if run.retry_of:  # `ecom jobs retry`: the orders that failed in that job, as it kept them
-        import_pages(run, [failed_orders(run, run.retry_of)])
+        importer.import_pages([failed_orders(run, run.retry_of)])
         run.session.commit()
         return
     watermark = None if run.full else state.get(run.session, run.integration_id, "orders")
     since = watermark - OVERLAP if watermark else None
+    started = m.utcnow()
     pages: Iterable[Page[CartOrder]] = run.driver.call("fetch_orders", connection=run.connection, since=since)
-    newest, held = import_pages(run, pages)
-    if newest is not None:
-        new_mark = min(newest, held) if held else newest
+    importer.import_pages(pages)
+    if importer.newest is not None:
+        new_mark = min(importer.newest, importer.read_at or started)
         if watermark is None or new_mark > watermark:
             state.put(run.session, run.integration_id, "orders", new_mark)
+    run.session.commit()
+    importer.retry_kept_aside()
     run.session.commit()
 
 
@@ -65,102 +86,200 @@ def failed_orders(run: JobRun, job_id: int) -> Page[CartOrder]:
     return Page(records=list(orders.values()))
 
 
-def import_pages(run: JobRun, pages: Iterable[Page[CartOrder]]) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Import every order of ``pages``; returns (newest stored updated_at, oldest failed updated_at)."""
-    log, session = run.log, run.session
-    lookups = DbLookups(session, run.integration_id)
-    names = Names(session)
-    newest: dt.datetime | None = None
-    held: dt.datetime | None = None
-    for page in pages:
-        for failure in page.failures:
-            log.count(PHASE, "fetched")
-            log.count(PHASE, "failed")
-            log.error(PHASE, failure.ref, f"the cart's order could not be read: {failure.message}", rule="translation")
-        for batch in _batches(page.records, run.batch_size):
-            for order, stored in zip(batch, import_batch(run, batch, lookups, names), strict=True):
-                if stored:
-                    newest = max(newest, order.updated_at) if newest else order.updated_at
-                else:
-                    held = min(held, order.updated_at) if held else order.updated_at
-            heartbeat(session, run.job)
-            session.commit()
-    return newest, held
+class Importer:
+    """One job's import of pages of orders: the caches every page shares, the orders kept aside,
+    which orders the job met, the newest ``updated_at`` met and the cart's clock at the first page."""
+
+    def __init__(self, run: JobRun) -> None:
+        self.run = run
+        self.lookups = DbLookups(run.session, run.integration_id)
+        self.names = Names(run.session)
+        self.aside = state.failed_orders(run.session, run.integration_id)
+        self.met: set[str] = set()
+        self.newest: dt.datetime | None = None
+        self.read_at: dt.datetime | None = None
+        self._first = True
+
+    def import_pages(self, pages: Iterable[Page[CartOrder]]) -> None:
+        """Import every order of ``pages``; those that fail are kept aside, those stored leave it."""
+        run, log, session = self.run, self.run.log, self.run.session
+        for page in pages:
+            if self._first:
+                self.read_at, self._first = page.read_at, False
+            for failure in page.failures:
+                log.count(PHASE, "fetched")
+                log.count(PHASE, "failed")
+                log.error(PHASE, failure.ref, f"the cart's order could not be read: {failure.message}", rule="translation")
+            for batch in _batches(page.records, run.batch_size):
+                results = import_batch(run, batch, self.lookups, self.names, self.aside)
+                for order, failure in zip(batch, results, strict=True):
+                    self.met.add(order.external_id)
+                    self.newest = max(self.newest, order.updated_at) if self.newest else order.updated_at
+                    row = self.aside.get(order.external_id)
+                    if failure is not None:
+                        self.aside[order.external_id] = state.keep_aside(
+                            session, run.integration_id, order, failure, run.job.id, row
+                        )
+                    elif row is not None and not _dismissed_and_unchanged(row, order):
+                        state.forget_failed(session, [self.aside.pop(order.external_id)])
+                heartbeat(session, run.job)
+                session.commit()
+
+    def retry_kept_aside(self) -> None:
+        """Import again the kept-aside orders this job has not met, as the cart has them now."""
+        run = self.run
+        rows = [r for r in self.aside.values() if r.dismissed_at is None and r.external_id not in self.met]
+        if not rows:
+            return
+        run.log.count(PHASE, "retried", len(rows))
+        ids = [row.external_id for row in rows]
+        if run.driver.implements("fetch_orders_by_id"):
+            for chunk in chunks(ids, RETRY_CHUNK):
+                self.import_pages(run.driver.call("fetch_orders_by_id", connection=run.connection, ids=chunk))
+        else:  # the driver cannot read orders by id: the copies kept
+            self.import_pages([Page(records=[CartOrder.model_validate(row.payload) for row in rows])])
+        for row in rows:
+            if row.external_id not in self.met:
+                run.log.count(PHASE, "failed")
+                run.log.error(
+                    PHASE, row.number,
+                    f"kept aside since {row.first_failed_at:%Y-%m-%d} ({row.error}), but the cart no longer returns "
+                    f"this order (deleted or trashed?); `ecom orders dismiss {row.id}` stops asking for it",
+                    rule="kept aside",
+                )
+        heartbeat(run.session, run.job)
+        run.session.commit()
 
 
-def import_batch(run: JobRun, batch: list[CartOrder], lookups: DbLookups, names: Names) -> list[bool]:
-    """Import a batch; for each order, whether it is stored (now or before) or deliberately skipped.
+def _dismissed_and_unchanged(row: m.FailedOrder, order: CartOrder) -> bool:
+    """The admin dismissed this failed order and the cart has not changed it since."""
+    return row.dismissed_at is not None and order.updated_at <= row.cart_updated_at
+
+
+def import_batch(
+    run: JobRun, batch: list[CartOrder], lookups: DbLookups, names: Names, aside: dict[str, m.FailedOrder] | None = None,
+) -> list[Failure]:
+    """Import a batch; for each order, None when it is stored (now or before) or deliberately
+    skipped, else why it failed.
 
     The fast way first: the whole batch in one savepoint, its rows inserted together. If any write
     in it fails (a race with another process, a row the database refuses), the savepoint takes the
     batch back and it goes again order by order, each in its own savepoint, so the failure is that
-    one order's.
+    one order's. ``aside`` holds the orders kept aside: a dismissed one the cart has not changed
+    is skipped.
     """
     bound = bound_orders(run, [order.external_id for order in batch])
+    aside = aside or {}
     before = run.log.snapshot()
     rows = Rows()
     try:
         with run.session.connection().begin_nested():
-            stored = [import_one(run, order, lookups, names, order.external_id in bound, rows) for order in batch]
+            results = [import_one(run, order, lookups, names, bound.get(order.external_id), rows, aside.get(order.external_id))
+                       for order in batch]
             rows.insert(run.session)
-        return stored
+        return results
     except Exception:  # noqa: BLE001 - retried order by order below, where each failure is named
         run.log.restore(before)
         lookups.forget()
         names.forget()
-        return [import_one(run, order, lookups, names, order.external_id in bound, None) for order in batch]
+        return [import_one(run, order, lookups, names, bound.get(order.external_id), None, aside.get(order.external_id))
+                for order in batch]
 
 
-def bound_orders(run: JobRun, external_ids: list[str]) -> set[str]:
-    """Which of these cart orders were imported before (one query for a batch)."""
-    query = select(m.ExternalRef.external_id).where(
+def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, m.ExternalRef]:
+    """The bindings of those of these cart orders imported before (one query for a batch)."""
+    query = select(m.ExternalRef).where(
         m.ExternalRef.integration_id == run.integration_id, m.ExternalRef.kind == ORDER,
         col(m.ExternalRef.external_id).in_(external_ids),
     )
-    return set(run.session.exec(query))
+    return {ref.external_id: ref for ref in run.session.exec(query)}
 
 
-def import_one(run: JobRun, order: CartOrder, lookups: DbLookups, names: Names, bound: bool, rows: Rows | None) -> bool:
-    """Import one order; True when it is stored (now or before) or deliberately skipped.
+def identity(order: CartOrder) -> dict[str, str]:
+    """What the binding keeps to tell a changed order from another order under the same cart id:
+    the buyer (email, else the cart's customer id) and the total."""
+    customer = order.customer
+    email = (customer and customer.email) or (order.billing and order.billing.email)
+    who = (email or "").lower() or (customer and customer.external_id) or ""
+    return {"customer": who, "total": str(order.total)}
+
+
+def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | None:
+    """Why ``order`` is not the order bound to its cart id, or None when it is that order.
+
+    The same cart id with another order number, or with both another buyer and another total, is
+    another order: a cart that reused an id (a restored backup, a store migrated into this one).
+    """
+    data = binding.data or {}
+    known, now = data.get("number"), identity(order)
+    other_number = known is not None and known != order.number
+    other_buyer = "customer" in data and data["customer"] != now["customer"] and data.get("total") != now["total"]
+    if not (other_number or other_buyer):
+        return None
+    txn = run.session.get(m.Transaction, binding.local_id) if binding.local_id else None
+    was = f"order {known or '?'}" + (f" ({txn.number})" if txn is not None else "")
+    if other_number:
+        what = f"now carries order {order.number}, but it was imported as {was}"
+    else:
+        what = (f"was imported as {was} for {data['customer'] or 'a guest'} at {data.get('total')}, but the cart now "
+                f"sends it for {now['customer'] or 'a guest'} at {now['total']}")
+    return (f"cart id {order.external_id} {what}: the cart reused the id for another order? "
+            f"{order.number} is not imported; check both orders in the cart")
+
+
+def import_one(
+    run: JobRun, order: CartOrder, lookups: DbLookups, names: Names, binding: m.ExternalRef | None,
+    rows: Rows | None, kept: m.FailedOrder | None = None,
+) -> Failure:
+    """Import one order; None when it is stored (now or before) or deliberately skipped, else why
+    it failed (an error on the job, naming the order).
 
     With ``rows`` (the batch's fast way) a write that fails raises, for the batch to go again one
     order at a time; without, the order is written in its own savepoint and a failure is its error.
     """
     log, session = run.log, run.session
     log.count(PHASE, "fetched")
-    if bound:
+    if kept is not None and _dismissed_and_unchanged(kept, order):
         log.count(PHASE, "skipped")
-        return True
+        return None
+    if binding is not None:
+        clash = reused_id(run, order, binding)
+        if clash is None:
+            log.count(PHASE, "skipped")
+            return None
+        log.count(PHASE, "failed")
+        log.error(PHASE, order.number, clash, rule="reused cart id", payload=order.model_dump(mode="json"))
+        return clash
     outcome = map_order(order, run.settings, lookups)
     for note in outcome.warnings:
         log.warning(PHASE, order.number, note.message, rule=note.rule)
     if outcome.skipped:
         log.count(PHASE, "skipped")
-        return True
+        return None
     if outcome.draft is None:
         log.count(PHASE, "failed")
         payload = order.model_dump(mode="json")
         for note in outcome.errors:
             log.error(PHASE, order.number, note.message, rule=note.rule, payload=payload)
-        return False
+        return "; ".join(note.message for note in outcome.errors) or "the mapping refused it"
     if rows is not None:
         write_order(
             run.session, run.integration_id, outcome.draft, cart_updated_at=order.updated_at.isoformat(),
-            new_item_group=run.settings.general.import_product_group, names=names, rows=rows,
+            new_item_group=run.settings.general.import_product_group, names=names, rows=rows, identity=identity(order),
         )
         log.count(PHASE, "created")
-        return True
+        return None
     for attempt in (1, 2):
         try:
             with session.connection().begin_nested():  # the writer speaks SQL: a plain savepoint
                 write_order(
                     session, run.integration_id, outcome.draft, cart_updated_at=order.updated_at.isoformat(),
-                    new_item_group=run.settings.general.import_product_group, names=names,
+                    new_item_group=run.settings.general.import_product_group, names=names, identity=identity(order),
                 )
             break
         except AlreadyImported:
             log.count(PHASE, "skipped")
-            return True
+            return None
         except IntegrityError as exc:
             # Another process created the same customer (or item) a moment ago: map again, once,
             # so this order finds it instead of failing.
@@ -172,11 +291,11 @@ def import_one(run: JobRun, order: CartOrder, lookups: DbLookups, names: Names, 
         except Exception as exc:  # noqa: BLE001 - a write that fails is this order's error, the job goes on
             return _write_failed(run, order, exc)
     log.count(PHASE, "created")
-    return True
+    return None
 
 
-def _write_failed(run: JobRun, order: CartOrder, exc: Exception) -> bool:
+def _write_failed(run: JobRun, order: CartOrder, exc: Exception) -> str:
     run.log.count(PHASE, "failed")
-    message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-    run.log.error(PHASE, order.number, f"could not be written: {message}", rule="write", payload=order.model_dump(mode="json"))
-    return False
+    message = f"could not be written: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
+    run.log.error(PHASE, order.number, message, rule="write", payload=order.model_dump(mode="json"))
+    return message

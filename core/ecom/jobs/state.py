@@ -1,4 +1,5 @@
-"""What an integration's jobs remember between runs: watermarks and the last scheduled run."""
+"""What an integration's jobs remember between runs: watermarks, the last scheduled run, and the
+orders that failed to import, kept aside (:class:`~ecom.models.FailedOrder`) to be tried again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ecom import models as m
+from ecom.records import CartOrder
 
 
 def get(session: Session, integration_id: int, key: str) -> dt.datetime | None:
@@ -46,3 +48,31 @@ def advance(session: Session, integration_id: int, key: str, value: dt.datetime)
     )
     session.commit()
     return result.rowcount == 1
+
+
+def failed_orders(session: Session, integration_id: int) -> dict[str, m.FailedOrder]:
+    """The orders kept aside for this integration (dismissed ones too), by cart id."""
+    rows = session.exec(select(m.FailedOrder).where(m.FailedOrder.integration_id == integration_id))
+    return {row.external_id: row for row in rows}
+
+
+def keep_aside(
+    session: Session, integration_id: int, order: CartOrder, error: str, job_id: int | None, row: m.FailedOrder | None
+) -> m.FailedOrder:
+    """Keep ``order`` aside (or ``row``, its earlier failure, again) with ``error`` and the copy read."""
+    now = m.utcnow()
+    if row is None:
+        row = m.FailedOrder(integration_id=integration_id, external_id=order.external_id, number=order.number,
+                            cart_updated_at=order.updated_at, error=error, first_failed_at=now, attempts=0)
+    row.number, row.cart_updated_at, row.error, row.job_id = order.number, order.updated_at, error, job_id
+    row.payload = order.model_dump(mode="json")
+    row.attempts += 1
+    row.last_failed_at, row.dismissed_at = now, None
+    session.add(row)
+    return row
+
+
+def forget_failed(session: Session, rows: list[m.FailedOrder]) -> None:
+    """These kept-aside orders are stored (or skipped by a rule) now: no longer tried."""
+    for row in rows:
+        session.delete(row)

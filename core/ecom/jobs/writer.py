@@ -211,6 +211,7 @@ class Rows:
 def write_order(
     session: Session, integration_id: int, draft: TransactionDraft, *, cart_updated_at: str,
     new_item_group: str | None = None, names: Names | None = None, rows: Rows | None = None,
+    identity: dict[str, str] | None = None,
 ) -> int:
     """Write ``draft`` and its bindings in the caller's database transaction (and savepoint).
 
@@ -219,6 +220,8 @@ def write_order(
     without, they are inserted now and the transaction numbered. The order's binding goes in last:
     if another process bound the order meanwhile, the unique binding fails and the caller's
     savepoint takes back everything written for it. ``names`` is a cache to share across a job.
+    ``identity`` (the cart's customer and total) is kept on the binding, so a cart id that comes
+    back for a different order is told apart from the same order changed.
 
     :raises AlreadyImported: the order is bound already (at once when ``rows`` is None).
     """
@@ -268,7 +271,7 @@ def write_order(
     ]
     kept.by_table[m.ExternalRef].append(
         {"integration_id": integration_id, "kind": ORDER, "external_id": draft.cart_order_id, "local_id": txn_id,
-         "updated_at": now, "data": {"number": draft.web_order_number, "cart_updated_at": cart_updated_at}}
+         "updated_at": now, "data": {"number": draft.web_order_number, "cart_updated_at": cart_updated_at, **(identity or {})}}
     )
     kept.transactions.append(txn_id)
     if rows is None:

@@ -10,7 +10,7 @@ Each test gets the driver through the plugin manager (the installed entry point)
 of its cart from its ``fake_cart`` hook, and connection settings wired to that fake in process.
 It checks what the core relies on: the cart is fully described; Test Connection succeeds, and
 refuses bad credentials with an :class:`~ecom.errors.AuthError` in the cart's words; orders are
-paged to the end and resumed from a watermark; status, inventory and product writes reach the
+paged to the end, resumed from a watermark and read again by id; status, inventory and product writes reach the
 cart with one result per record; 429 and 5xx answers are retried; secrets never show.
 An operation the driver does not implement is skipped, with the reason.
 
@@ -186,6 +186,34 @@ def driver_conformance(kind: str, *, plugin: Any = None, base_url: str = FAKE_BA
             assert sorted(got) == expected, (
                 f"since {mark.isoformat()}: {len(got)} orders fetched, {len(expected)} updated at or after it"
             )
+
+        def test_fetch_orders_by_id_reads_only_those_a_page_of_ids_a_request(
+            self, cart_driver: Driver, cart_fake: FakeCart, connection: Connection
+        ) -> None:
+            self.require(cart_driver, "fetch_orders_by_id")
+            everything = self.seeded_orders(cart_driver, cart_fake, connection)
+            wanted = [order.external_id for order in everything[:: len(everything) // 5]][:5]
+            reads = len(cart_fake.requests)
+            fetched = drain(cart_driver.call("fetch_orders_by_id", connection=connection, ids=[*wanted, UNKNOWN_ORDER]))
+            assert fetched.failures == [], f"orders the driver could not translate: {fetched.failures[:3]}"
+            assert sorted(o.external_id for o in fetched.records) == sorted(wanted), (
+                "fetch_orders_by_id must return the orders asked for, and leave out the ones the cart does not have"
+            )
+            asked = len(cart_fake.requests) - reads
+            assert asked <= 3, f"{asked} requests for 6 ids: it must cost a request per page of ids, not a read of all"
+            assert cart_fake.writes() == [], "fetching orders changed the cart"
+
+        def test_fetch_orders_says_the_carts_clock_or_nothing(
+            self, cart_driver: Driver, cart_fake: FakeCart, connection: Connection
+        ) -> None:
+            self.require(cart_driver, "fetch_orders")
+            cart_fake.seed(orders=3, products=self.seed_products, seed=7)
+            first = next(iter(cart_driver.call("fetch_orders", connection=connection, since=None)))
+            if first.read_at is not None:  # the fake keeps real time: its clock is ours
+                assert first.read_at.utcoffset() is not None, "read_at must be timezone-aware"
+                assert abs((first.read_at - datetime.now(UTC)).total_seconds()) < 120, (
+                    f"read_at ({first.read_at.isoformat()}) must be the cart's clock when it answered the first page"
+                )
 
         # -- pushing status -----------------------------------------------------------------------
 

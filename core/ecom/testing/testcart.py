@@ -7,8 +7,9 @@ in the shape every driver has:
 1. what the cart is (:func:`describe_cart`: the four connection fields, the status table);
 2. how to reach it (:func:`client`: an :class:`ecom.http.CartHTTP` with the cart's auth, its
    error body and its rate-limit headers; retries, backoff and redaction come with it);
-3. reads (:func:`fetch_orders`, :func:`fetch_products`): pages in, :func:`ecom.records.translate_page`
-   over pure translation functions (:func:`order_from_cart`, :func:`product_from_cart`);
+3. reads (:func:`fetch_orders`, :func:`fetch_orders_by_id`, :func:`fetch_products`): pages in,
+   :func:`ecom.records.translate_page` over pure translation functions (:func:`order_from_cart`,
+   :func:`product_from_cart`), the first page stamped with the cart's clock (``read_at``);
 4. writes (:func:`push_status`, :func:`push_inventory`, :func:`upsert_products`): batches out,
    one :class:`~ecom.records.PushResult` per record, a refused record failing alone.
 
@@ -26,7 +27,7 @@ import httpx
 
 from ecom import hookimpl
 from ecom.errors import RejectedError
-from ecom.http import CartHTTP, RateLimitPacer, cursors, default_error_message
+from ecom.http import CartHTTP, RateLimitPacer, cart_clock, cursors, default_error_message
 from ecom.records import (
     CartAddress,
     CartCustomer,
@@ -144,6 +145,16 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
 
 
 @hookimpl
+def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
+    with client(connection) as http:
+        for start in range(0, len(ids), PAGE_SIZE):
+            chunk = [i for i in ids[start : start + PAGE_SIZE] if i.isdigit()]
+            if chunk:
+                body = http.get("/orders", params={"ids": ",".join(chunk), "limit": PAGE_SIZE}).json()
+                yield translate_page(body["orders"], order_from_cart, ref=_ref)
+
+
+@hookimpl
 def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
     return _pages(connection, "/products", "products", since, product_from_cart)
 
@@ -187,8 +198,10 @@ def _pages(
     params = {"limit": PAGE_SIZE, "updated_since": since.isoformat() if since else None}
     next_page = cursors(lambda response: response.json()["next_cursor"])
     with client(connection) as http:
-        for response in http.paginate(path, params=params, next_params=next_page):
-            yield translate_page(response.json()[key], translate, ref=_ref)
+        for n, response in enumerate(http.paginate(path, params=params, next_params=next_page)):
+            page = translate_page(response.json()[key], translate, ref=_ref)
+            page.read_at = cart_clock(response) if n == 0 else None
+            yield page
 
 
 def _ref(raw: dict[str, Any]) -> str:

@@ -24,6 +24,8 @@ a UTC offset (the store's, ``-05:00``); ids are integers.
 5xx   ``server_error``
 ====  ===================================================================================
 
+Every answer carries a ``Date`` header: the store's clock (RFC 9110 §6.6.1).
+
 **Rate limit**: every answer carries ``X-RateLimit-Limit`` (requests per window, default 600 per
 60 s), ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds until the window resets).
 A request over the limit gets 429 with ``Retry-After``.
@@ -37,6 +39,10 @@ A request over the limit gets 429 with ``Retry-After``.
     ``id``): ``{"orders": [...], "next_cursor": "..." | null}``. ``limit`` is 1 to 100 (default
     50); anything else is a 400. Pass ``next_cursor`` back as ``cursor`` with the same filters for
     the next page; ``null`` marks the last page. Archived orders are listed too.
+``GET /orders?ids=1001,1002,...&limit=`` (``orders:read``)
+    The orders with these ids (at most ``limit``, default 50, of them), by id; ids the store does
+    not have are left out: ``{"orders": [...], "next_cursor": null}``. More ids than ``limit``,
+    or an id that is not a number, is a 400 ``invalid_parameter``.
 ``GET /orders/{id}`` (``orders:read``)
     ``{"order": {...}}``.
 ``PATCH /orders/{id}`` (``orders:write``)
@@ -111,6 +117,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -227,7 +234,7 @@ class FakeTestCart(FakeCart):
             status, payload = handler(request, **params)
         except ApiError as error:
             status, payload, extra = error.status, error.body, error.headers
-        headers = [("Content-Type", "application/json"), *limits, *extra]
+        headers = [("Content-Type", "application/json"), ("Date", format_datetime(_now(), usegmt=True)), *limits, *extra]
         start_response(f"{status} {httpx.codes.get_reason_phrase(status)}", headers)
         return [json.dumps(payload).encode()]
 
@@ -282,6 +289,8 @@ class FakeTestCart(FakeCart):
         return 200, {"store": store}
 
     def _list_orders(self, request: Request) -> tuple[int, dict[str, Any]]:
+        if "ids" in request.query:
+            return 200, _by_ids(request, self.orders)
         return 200, _page(request, list(self.orders.values()), "orders", self._sorted)
 
     def _list_products(self, request: Request) -> tuple[int, dict[str, Any]]:
@@ -509,6 +518,20 @@ def _page(request: Request, records: list[dict[str, Any]], key: str, cache: dict
     page = ordered[start : start + limit]
     following = _encode_cursor(_key(page[-1])) if len(ordered) > start + limit else None
     return {key: page, "next_cursor": following}
+
+
+def _by_ids(request: Request, records: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The ``ids=`` listing: those of the records the store has, by id, on one page."""
+    raw_limit = request.query.get("limit", str(DEFAULT_PAGE))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE:
+        raise ApiError(400, "invalid_parameter", f"limit must be between 1 and {MAX_PAGE} (got {raw_limit}).")
+    wanted = [i for i in request.query["ids"].split(",") if i]
+    if not all(i.isdigit() for i in wanted):
+        raise ApiError(400, "invalid_parameter", "ids must be order ids separated by commas.")
+    if len(wanted) > int(raw_limit):
+        raise ApiError(400, "invalid_parameter", f"At most limit={raw_limit} ids a request (got {len(wanted)}).")
+    found = sorted({int(i) for i in wanted} & set(records))
+    return {"orders": [records[i] for i in found], "next_cursor": None}
 
 
 def _encode_cursor(key: tuple[datetime, int]) -> str:

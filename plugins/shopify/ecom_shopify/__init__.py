@@ -91,6 +91,15 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
 
 
 @hookimpl
+def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
+    def pages() -> Iterator[Page[CartOrder]]:
+        with Shopify(connection) as shop:
+            yield from orders.by_id(shop, ids)
+
+    return pages()
+
+
+@hookimpl
 def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
     def pages() -> Iterator[Page[CartProduct]]:
         with Shopify(connection) as shop:

@@ -1,5 +1,9 @@
 """Reading orders: cursor pages sized by query cost, or a bulk operation for large pulls.
 
+Orders kept aside after a failed import are read again by id (:func:`by_id`): ``id:`` search
+terms joined with ``OR`` (the orders query's documented ``id`` filter, shopify.dev "orders" query
+and "Shopify API search syntax"), paged as any read, so a page of ids costs one request.
+
 A first sync (no watermark) or a pull of more than ``bulk_threshold`` orders runs a bulk
 operation: ``bulkOperationRunQuery``, polling until it completes, then the JSONL file. Since
 2026-01 Shopify no longer groups child lines under their parents by default (``groupObjects``
@@ -39,6 +43,17 @@ def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartOrder]]:
         yield from _bulk(shop, query)
     else:
         yield from _paged(shop, query)
+
+
+#: ids per search string: Shopify's search strings stay short; each is paged by cost anyway
+IDS_PER_QUERY = 50
+
+
+def by_id(shop: Shopify, ids: list[str]) -> Iterator[Page[CartOrder]]:
+    """Pages of the orders with these ids (gids or numbers); ids Shopify does not have are left out."""
+    numbers = [i.rsplit("/", 1)[-1] for i in ids if i.rsplit("/", 1)[-1].isdigit()]
+    for start in range(0, len(numbers), IDS_PER_QUERY):
+        yield from _paged(shop, " OR ".join(f"id:{n}" for n in numbers[start : start + IDS_PER_QUERY]))
 
 
 def _count(shop: Shopify, query: str | None, threshold: int) -> int:

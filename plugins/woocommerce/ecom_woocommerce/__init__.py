@@ -8,6 +8,7 @@ from ecom_woocommerce.driver import (
     describe_cart,
     fake_cart,
     fetch_orders,
+    fetch_orders_by_id,
     fetch_products,
     push_inventory,
     push_status,
@@ -16,6 +17,6 @@ from ecom_woocommerce.driver import (
 )
 
 __all__ = [
-    "describe_cart", "fake_cart", "fetch_orders", "fetch_products", "push_inventory", "push_status",
+    "describe_cart", "fake_cart", "fetch_orders", "fetch_orders_by_id", "fetch_products", "push_inventory", "push_status",
     "test_connection", "upsert_products",
 ]

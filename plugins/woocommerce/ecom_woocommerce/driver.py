@@ -1,6 +1,14 @@
 """The WooCommerce cart driver: ecom's hooks, spoken over the WooCommerce REST API v3.
 
-Reads page through ``X-WP-TotalPages`` at 100 a page (WordPress's maximum); writes go through the
+Orders are read by id, ascending, with ``offset`` pages of 100 (WordPress's maximum) that overlap
+by one order (:func:`ecom.drivers.overlapping_offsets`), since WooCommerce has no cursor: sorted by id, an order edited
+or created during the read never moves another one, and an order that leaves the listing
+(trashed, deleted) is noticed and the read steps back, so no order is ever skipped. (Sorted by
+modification date, each edit moved every later order back one place and one was never read; an
+upper ``modified_before`` bound would make each edit drop an order out of the listing, the same
+shift.) The first page's ``Date`` header is the store's clock for the watermark. Orders kept
+aside after a failed import are read again with ``include=`` (100 ids a request). Other reads
+page through ``X-WP-TotalPages``. Writes go through the
 batch routes (``orders/batch``, ``products/batch``, ``products/{id}/variations/batch``), 100
 objects a request (``woocommerce_rest_batch_items_limit``), and each object's own result or error
 is mapped back to its record. SKUs are resolved to products and variations with one
@@ -15,9 +23,10 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import httpx
 from ecom import drivers, hookimpl
 from ecom.errors import AuthError, RejectedError, RetryableError
-from ecom.http import CartHTTP, page_numbers
+from ecom.http import CartHTTP, cart_clock, page_numbers
 from ecom.records import (
     CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
     StatusUpdate, StockLevel, translate_page,
@@ -80,13 +89,35 @@ def test_connection(connection: Connection, operations: frozenset[str]) -> Conne
 @hookimpl
 def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Page[CartOrder]]:
     translate = partial(tr.translate_order, statuses=tr.status_table(connection.options))
-    params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "modified", "order": "asc", "page": 1}
+    params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "id", "order": "asc"}
     if since is not None:  # WordPress's modified_after is exclusive and to the second
         params |= {"modified_after": _gmt(since - timedelta(seconds=1)), "dates_are_gmt": True}
+    first = True
     with client(connection) as http:
         for status in (None, "trash"):  # "any" leaves out trashed orders, which are yielded archived
-            for response in http.paginate("/orders", params={**params, "status": status}, next_params=page_numbers()):
-                yield translate_page(response.json(), translate, ref=tr.order_ref)
+            def read(offset: int, status: str | None = status) -> tuple[httpx.Response, list[Any]]:
+                response = http.get("/orders", params={**params, "status": status, "offset": offset})
+                return response, response.json()
+
+            for response, raws in drivers.overlapping_offsets(read, PER_PAGE, _id):
+                page = translate_page(raws, translate, ref=tr.order_ref)
+                if first:
+                    page.read_at, first = cart_clock(response), False
+                yield page
+
+
+@hookimpl
+def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
+    translate = partial(tr.translate_order, statuses=tr.status_table(connection.options))
+    with client(connection) as http:
+        for chunk in drivers.chunks([i for i in ids if i.isdigit()], PER_PAGE):
+            params = {"include": ",".join(chunk), "per_page": PER_PAGE, "orderby": "id", "order": "asc"}
+            raws = http.get("/orders", params=params).json()
+            found = {str(raw.get("id")) for raw in raws if isinstance(raw, dict)}
+            if len(found) < len(chunk):  # "any" leaves trashed orders out: look there for the rest
+                missing = [i for i in chunk if i not in found]
+                raws += http.get("/orders", params={**params, "include": ",".join(missing), "status": "trash"}).json()
+            yield translate_page(raws, translate, ref=tr.order_ref)
 
 
 @hookimpl
@@ -222,6 +253,10 @@ def fake_cart() -> Any:
 
 def _gmt(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _id(raw: Any) -> int | None:
+    return raw["id"] if isinstance(raw, dict) and isinstance(raw.get("id"), int) else None
 
 
 def _weight_unit(connection: Connection) -> str:

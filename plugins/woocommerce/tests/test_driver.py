@@ -84,18 +84,21 @@ def test_connection_to_plain_http_elsewhere_is_refused_before_any_request(fake):
 # -- reading orders ------------------------------------------------------------------------------------------
 
 
-def test_fetch_orders_pages_by_modification_date_then_reads_the_trash(fake, https):
+def test_fetch_orders_reads_by_id_in_pages_that_overlap_by_one_then_reads_the_trash(fake, https):
     fake.seed(orders=430, seed=1)
     fetched = drain(driver.fetch_orders(connection=https, since=None))
     trashed = sum(o["status"] == "trash" for o in fake.orders.values())
     drafts = sum(o["status"] == "checkout-draft" for o in fake.orders.values())
     assert len(fetched.records) == 430 and fetched.failures == [] and drafts == 8, "checkout drafts are skipped"
     assert sum(o.archived for o in fetched.records) == trashed
+    listed, offsets = len(fake.orders) - trashed, [0]
+    while offsets[-1] + 100 <= listed:  # a full page: the next one starts at its last order
+        offsets.append(offsets[-1] + 99)
     sent = reads(fake)
-    assert [(q["page"], q.get("status")) for q in sent] == [("1", None), ("2", None), ("3", None), ("4", None), ("5", None), ("1", "trash")]
-    assert {(q["per_page"], q["orderby"], q["order"]) for q in sent} == {("100", "modified", "asc")}
-    listed = [o.updated_at for o in fetched.records if not o.archived]
-    assert listed == sorted(listed), "oldest change first, so a watermark can follow the pages"
+    assert [(q["offset"], q.get("status")) for q in sent] == [(str(o), None) for o in offsets] + [("0", "trash")]
+    assert {(q["per_page"], q["orderby"], q["order"]) for q in sent} == {("100", "id", "asc")}
+    ids = [int(o.external_id) for o in fetched.records if not o.archived]
+    assert ids == sorted(set(ids)), "each order once, by id: an edit during the read cannot move one"
 
 
 def test_fetch_orders_since_a_watermark_asks_in_gmt_and_includes_that_second(fake, loopback):

@@ -21,6 +21,13 @@ Behaviour comes from WooCommerce's documentation and the code it points to:
   GMT when ``dates_are_gmt``; status ``any`` leaves out ``trash``; ``GET /products?sku=a,b``
   also finds variations; a stock quantity is kept only while ``manage_stock`` is on.
 
+Every answer carries a ``Date`` header from the fake's clock, as WordPress's web server sends
+one (RFC 9110 §6.6.1: an origin server with a clock sends Date). Listing parameters follow the
+docs' "List all orders" table (wcdocs ``source/includes/wp-api-v3/_orders.md``): ``offset``,
+``include``, ``orderby`` id. :meth:`WooCommerceFake.during_listing` changes the store between two
+page reads (an order edited, trashed or created while a sync reads), the way a merchant working
+in the shop does.
+
 Not served: webhooks, coupons, customers, refunds, reports, settings. Link headers leave out the
 authentication parameters (WordPress would repeat them).
 """
@@ -41,6 +48,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
@@ -117,6 +125,8 @@ class WooCommerceFake(FakeCart):
         self.variations: dict[int, dict[str, Any]] = {}  # each keeps its "parent_id"
         self.statuses = list(ORDER_STATUSES)
         self._ids = iter(range(100, 10**9))
+        self._listing_changes: list[tuple[int, Callable[[], None]]] = []
+        self._listings = 0
         self._seeds = 0
         self._id_lock = threading.Lock()
 
@@ -132,6 +142,21 @@ class WooCommerceFake(FakeCart):
     def register_status(self, slug: str) -> None:
         """Register a custom order status, as a plugin would through ``wc_order_statuses``."""
         self.statuses.append(slug.removeprefix("wc-"))
+
+    def during_listing(self, change: Callable[[], None], *, after: int = 1) -> None:
+        """Run ``change`` once, right after the ``after``-th ``GET /orders`` from now was answered:
+        the store changes between two page reads of a sync."""
+        self._listing_changes.append((self._listings + after, change))
+
+    def edit_order(self, oid: int) -> None:
+        """Edit order ``oid`` as the merchant would in wp-admin: its ``date_modified`` becomes now."""
+        self.orders[oid]["customer_note"] = (self.orders[oid].get("customer_note") or "") + " (edited)"
+        self.orders[oid].update(self._dates("date_modified"))
+
+    def trash_order(self, oid: int) -> None:
+        """Move order ``oid`` to the trash (it leaves the ``any`` listing), as wp-admin does."""
+        self.orders[oid]["status"] = "trash"
+        self.orders[oid].update(self._dates("date_modified"))
 
     def next_id(self) -> int:
         with self._id_lock:
@@ -253,7 +278,9 @@ class WooCommerceFake(FakeCart):
         for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
             query.setdefault(name.removesuffix("[]"), []).append(value)
         scheme, host = environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-        headers: list[tuple[str, str]] = [("Content-Type", "application/json; charset=UTF-8")]
+        headers: list[tuple[str, str]] = [
+            ("Content-Type", "application/json; charset=UTF-8"), ("Date", format_datetime(self.now(), usegmt=True))
+        ]
         try:
             if not path.startswith(PREFIX):
                 raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -431,7 +458,12 @@ class WooCommerceFake(FakeCart):
             orders = [o for o in self.orders.values() if o["status"] in wanted]
         customer = _integer(request, "customer", None, 0)
         orders = [o for o in orders if customer is None or o["customer_id"] == customer]
-        return self._collection(request, headers, orders, {"date", "id", "include", "title", "slug", "modified"})
+        answer = self._collection(request, headers, orders, {"date", "id", "include", "title", "slug", "modified"})
+        self._listings += 1
+        for due, change in [c for c in self._listing_changes if c[0] == self._listings]:
+            self._listing_changes.remove((due, change))
+            change()
+        return answer
 
     def _list_products(self, request: Request, headers: list[tuple[str, str]]) -> tuple[int, Any]:
         products = [self._product_view(p) for p in self.products.values()]

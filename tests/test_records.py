@@ -15,8 +15,14 @@ from ecom.records import (
     Connection,
     PushResult,
     WebOrderStatus,
+    BadValueError,
+    CartLine,
+    decimal,
+    failure_text,
+    reading,
     schema_text,
     translate_page,
+    whole,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +81,48 @@ def test_translate_page_keeps_good_records_and_names_the_bad_one():
     assert [f.ref for f in page.failures] == ["order 2"]
     assert "total" in page.failures[0].message
     assert page.failures[0].raw == {"id": 2, "total": "five"}
+
+
+def _driver_translate(raw):
+    """A driver's translation done the core's way: amounts through decimal(), lines inside reading()."""
+    lines = []
+    for item in raw["items"]:
+        with reading(f"line {item['id']}"):
+            lines.append(CartLine(external_id=str(item["id"]), quantity=whole(item["qty"], "qty"), unit_price=decimal(item["price"], "price")))
+    return CartOrder.model_validate({**ORDER_JSON, "lines": lines, "currency": raw.get("currency")})
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ({"items": [{"id": 7, "qty": 1, "price": "N/A"}], "currency": "USD"}, "line 7 price 'N/A': is not a number"),
+        ({"items": [{"id": 7, "qty": 1, "price": "12,50"}], "currency": "USD"}, "line 7 price '12,50': is not a number (write decimals with a point: 12.50)"),
+        ({"items": [{"id": 7, "qty": "1.5", "price": "1"}], "currency": "USD"}, "line 7 qty '1.5': is not a whole number"),
+        ({"items": [{"id": 7, "qty": 1, "price": "NaN"}], "currency": "USD"}, "line 7 price 'NaN': is not a finite number"),
+        ({"items": [], "currency": None}, "currency None: input should be a valid string"),
+        ({"items": []}, "currency None: input should be a valid string"),
+        ({"currency": "USD"}, "items is missing"),
+    ],
+)
+def test_a_value_a_driver_cannot_read_fails_its_record_in_one_line_naming_field_and_value(raw, expected):
+    page = translate_page([{"id": 1, **raw}], _driver_translate, ref=lambda raw: f"#{raw['id']}")
+    assert [(f.ref, f.message) for f in page.failures] == [("#1", expected)]
+
+
+def test_failure_text_names_a_records_own_fields_by_line_id():
+    data = {**ORDER_JSON, "lines": [{"external_id": "L9", "quantity": 1, "unit_price": "N/A"}]}
+    data.pop("currency")
+    with pytest.raises(ValidationError) as caught:
+        CartOrder.model_validate(data)
+    assert failure_text(caught.value, data) == "currency is missing; line L9 unit_price 'N/A': input should be a valid decimal"
+
+
+def test_decimal_reads_what_carts_send_exactly():
+    assert [decimal(v, "x") for v in ("12.50", " 3.5 ", 7, 12.5, "", None)] == [Decimal("12.50"), Decimal("3.5"), 7, Decimal("12.5"), 0, 0]
+    with pytest.raises(BadValueError, match="total None: is missing"):
+        decimal(None, "total", blank=None)
+    with pytest.raises(BadValueError, match="is not a number"):
+        decimal(True, "x")
 
 
 def test_translate_page_survives_a_payload_without_an_id():

@@ -8,6 +8,8 @@
   needs the ship methods to have an other-charge item, tax codes taxable or not as their slot
   says, discounts with an item, no grid row mapped twice).
 - :func:`readiness_problems`: what an integration needs before it may be activated or synced.
+- :func:`freight_users`: which active integrations put freight through which ship methods, so a
+  change to the ship methods list (``ecom import ship-methods``) cannot silently break them.
 - :func:`validation_problems`: pydantic's errors in the same ``path: message`` words.
 
 Every check returns a list of :class:`Problem`; the caller reports all of them at once.
@@ -238,13 +240,19 @@ def _without_errors(data: dict[str, Any], exc: ValidationError) -> IntegrationSe
 # --- settings that need each other -----------------------------------------------------------
 
 
-def check_settings(session: Session, settings: IntegrationSettings) -> list[Problem]:
-    """Every problem with valid-shaped ``settings``: unknown names, then rules between settings."""
+def check_settings(session: Session, settings: IntegrationSettings, *, per_order: bool = True) -> list[Problem]:
+    """Every problem with valid-shaped ``settings``: unknown names, then rules between settings.
+
+    ``per_order=False`` leaves out what only some orders meet (a ship method without an
+    other-charge item matters to orders with freight): a sync gives those orders the error
+    (:mod:`ecom.mapping.shipping`) and imports the others.
+    """
     data = settings.model_dump(mode="json", by_alias=True)
     problems = check_references(session, data)
     problems += _grid_problems(settings)
     problems += _tax_code_problems(session, settings)
-    problems += _freight_problems(session, settings)
+    if per_order:
+        problems += _freight_problems(session, settings)
     problems += _discount_problems(session, settings)
     problems += _payment_problems(settings)
     return problems
@@ -322,6 +330,25 @@ def _freight_problems(session: Session, settings: IntegrationSettings) -> list[P
         elif item_type != m.ItemType.OTHER_CHARGE:
             problems.append(Problem(path, f"ship method {name!r} has other-charge item {sku!r} of type {item_type.label}: it must be an other charge item"))
     return problems
+
+
+def freight_users(session: Session) -> dict[str, list[str]]:
+    """Ship method name → the active integrations (``'shop' (shipping.default_method)``) that put
+    freight in the Freight box through it, so it needs its other-charge item."""
+    users: dict[str, list[str]] = {}
+    for integration in session.exec(select(m.Integration).where(col(m.Integration.active).is_(True)).order_by(m.Integration.name)):
+        shipping = (integration.settings or {}).get("shipping") or {}
+        if shipping.get("freight_as_line"):
+            continue
+        if shipping.get("default_method"):
+            users.setdefault(shipping["default_method"], []).append(f"{integration.name!r} (shipping.default_method)")
+        rows = session.exec(
+            select(m.ShipMethod.name).join(m.IntegrationShipMethod, m.IntegrationShipMethod.ship_method_id == m.ShipMethod.id)
+            .where(m.IntegrationShipMethod.integration_id == integration.id)
+        )
+        for name in sorted(set(rows)):
+            users.setdefault(name, []).append(f"{integration.name!r} (shipping.methods)")
+    return users
 
 
 def _discount_problems(session: Session, settings: IntegrationSettings) -> list[Problem]:

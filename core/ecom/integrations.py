@@ -203,7 +203,7 @@ def password_is_set(integration: m.Integration) -> bool:
 
 def activate(session: Session, integration: m.Integration) -> None:
     """Make the integration active, if it is ready (:func:`require_ready`)."""
-    require_ready(session, integration, f"Integration {integration.name!r} cannot be activated")
+    require_ready(session, integration, f"Integration {integration.name!r} cannot be activated", strict=True)
     integration.active = True
     session.add(integration)
 
@@ -231,16 +231,21 @@ def remove(session: Session, integration: m.Integration) -> None:
 # --- readiness -------------------------------------------------------------------------------
 
 
-def require_ready(session: Session, integration: m.Integration, subject: str | None = None) -> IntegrationSettings:
+def require_ready(
+    session: Session, integration: m.Integration, subject: str | None = None, *, strict: bool = False
+) -> IntegrationSettings:
     """The settings of an integration that may be activated or synced, or a SettingsError.
 
     Ready means: the settings still fit the back office (nothing they name was deleted or renamed
-    since they were saved), an API URL, and a default ship method. A sync calls this first.
+    since they were saved), an API URL, and a default ship method. A sync calls this first; a
+    problem only some orders meet (a ship method that lost its other-charge item since) does not
+    stop it: those orders get the error and the others import.
 
     :param subject: how the error begins (default: "Integration 'NAME' is not ready to sync").
+    :param strict: refuse the per-order problems too (activation does).
     """
     settings = load_settings(session, integration)
-    problems = check_settings(session, settings) + readiness_problems(integration.api_url, settings)
+    problems = check_settings(session, settings, per_order=strict) + readiness_problems(integration.api_url, settings)
     if problems:
         raise SettingsError(subject or f"Integration {integration.name!r} is not ready to sync", problems, outcome=None)
     return settings

@@ -506,6 +506,8 @@ class Transaction(SQLModel, table=True):
     ship_method_id: int | None = link("ship_methods.id", optional=True, ondelete="SET NULL")
     sales_tax_code_id: int | None = link("sales_tax_codes.id", optional=True, ondelete="SET NULL")
     item_sales_tax_id: int | None = link("item_sales_taxes.id", optional=True, ondelete="SET NULL")
+    # The item sales tax on the freight amount (Freight box); freight as a line carries its own.
+    freight_item_sales_tax_id: int | None = link("item_sales_taxes.id", optional=True, ondelete="SET NULL")
 
     bill_name: str | None = None
     bill_company: str | None = None

@@ -14,18 +14,25 @@ Conventions, which validation enforces:
 - ``raw`` keeps the cart's own payload for the record, for troubleshooting and custom rules.
 
 Change a record only by adding optional fields; anything else bumps :data:`RECORDS_VERSION`.
+
+A value a driver cannot read (a price ``N/A`` or ``12,50``, a missing field) makes that one
+record a :class:`RecordFailure` whose message is one line naming the field, the line and the
+value (:func:`decimal`, :func:`reading`, :func:`failure_text`). What a record may hold but an
+order may not (a quantity of 0, an unknown currency...) is the mapping engine's to refuse
+(:mod:`ecom.mapping.checks`), so every driver gets the same rules.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 RECORDS_VERSION = "1.0"
 
@@ -269,6 +276,119 @@ class RecordFailure(Record):
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
+class BadValueError(ValueError):
+    """A value in a cart's payload that cannot be read: where it is, the value, and why.
+
+    Drivers raise it through :func:`decimal`; :func:`reading` adds where (``line 17``), and
+    :func:`translate_page` turns it into the record's one-line failure.
+    """
+
+    def __init__(self, field: str, value: Any, reason: str, *, text: str | None = None) -> None:
+        super().__init__(field, value, reason)
+        self.where: list[str] = []
+        self.field, self.value, self.reason, self.text = field, value, reason, text
+
+    def __str__(self) -> str:
+        return " ".join([*self.where, self.text or f"{self.field} {_shown(self.value)}: {self.reason}"])
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def decimal(value: Any, field: str, *, blank: Decimal | None = ZERO) -> Decimal:
+    """A cart's amount (a string or a number) as an exact Decimal, or a :class:`BadValueError`.
+
+    ``blank`` is what None or an empty string means (none by default: zero). A float is read
+    through its shortest text, so ``12.5`` stays 12.5.
+    """
+    if value is None or value == "":
+        if blank is None:
+            raise BadValueError(field, value, "is missing")
+        return blank
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise BadValueError(field, value, "is not a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        hint = " (write decimals with a point: 12.50)" if isinstance(value, str) and "," in value else ""
+        raise BadValueError(field, value, f"is not a number{hint}") from None
+    if not number.is_finite():
+        raise BadValueError(field, value, "is not a finite number")
+    return number
+
+
+def whole(value: Any, field: str) -> int:
+    """A cart's count (``2``, ``"2"``, ``2.0``) as an int, or a :class:`BadValueError` (``1.5``, ``N/A``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = decimal(value, field, blank=None)
+    if number != number.to_integral_value():
+        raise BadValueError(field, value, "is not a whole number")
+    return int(number)
+
+
+@contextmanager
+def reading(where: str) -> Iterator[None]:
+    """Say where a bad value met inside happened, e.g. ``with reading("line 17"):``.
+
+    A :class:`BadValueError` gets the place in front; a record that does not validate (pydantic's
+    ``ValidationError``, e.g. building a :class:`CartLine`) becomes one, in one line.
+    """
+    try:
+        yield
+    except BadValueError as exc:
+        exc.where.insert(0, where)
+        raise
+    except ValidationError as exc:
+        error = BadValueError("", None, "", text=failure_text(exc))
+        error.where.append(where)
+        raise error from None
+
+
+def _location(loc: tuple[int | str, ...], data: Any) -> str:
+    """``("lines", 0, "quantity")`` → ``line 17 quantity`` (the line's own id when the input has one)."""
+    words: list[str] = []
+    node = data
+    for index, part in enumerate(loc):
+        child = None
+        if isinstance(node, dict):
+            child = node.get(part) if isinstance(part, str) else None
+        elif isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node):
+            child = node[part]
+        if isinstance(part, int):
+            ident = child.get("external_id") if isinstance(child, dict) else getattr(child, "external_id", None)
+            label = str(loc[index - 1]).removesuffix("s").replace("_", " ") if index else "item"
+            words[-1:] = [f"{label} {ident if ident else f'#{part + 1}'}"]
+        else:
+            words.append(str(part))
+        node = child
+    return " ".join(words)
+
+
+def failure_text(exc: BaseException, data: Any = None) -> str:
+    """One line saying why a record could not be read, naming the field and the value.
+
+    Knows :class:`BadValueError`, pydantic's ``ValidationError`` (every problem, joined; ``data``
+    is the input, to name lines by their id) and a missing key; anything else is its type and text.
+    """
+    if isinstance(exc, BadValueError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        parts = []
+        for error in exc.errors(include_url=False):
+            where = _location(tuple(error["loc"]), data) or exc.title
+            if error["type"] == "missing":
+                parts.append(f"{where} is missing")
+            else:
+                parts.append(f"{where} {_shown(error.get('input'))}: {error['msg'][:1].lower()}{error['msg'][1:]}")
+        return "; ".join(parts)
+    if isinstance(exc, KeyError) and exc.args:
+        return f"{exc.args[0]} is missing"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
 T = TypeVar("T", CartOrder, CartProduct)
 
 
@@ -292,8 +412,9 @@ def translate_page(
 ) -> Page[T]:
     """Translate a page of cart payloads, turning each one that fails into a :class:`RecordFailure`.
 
-    One malformed payload never stops the others. ``translate`` may return None to skip a
-    payload that is not a record for ecom (e.g. a checkout draft).
+    One malformed payload never stops the others; its failure says why in one line
+    (:func:`failure_text`). ``translate`` may return None to skip a payload that is not a record
+    for ecom (e.g. a checkout draft).
     """
     page: Page[T] = Page()
     for raw in raws:
@@ -304,7 +425,7 @@ def translate_page(
                 name = ref(raw)
             except Exception:  # noqa: BLE001
                 name = "(unidentified record)"
-            page.failures.append(RecordFailure(ref=name, message=f"{type(exc).__name__}: {exc}", raw=raw))
+            page.failures.append(RecordFailure(ref=name, message=failure_text(exc), raw=raw))
         else:
             if record is not None:
                 page.records.append(record)

@@ -141,6 +141,8 @@ def _draft_lines(number: str, draft: TransactionDraft) -> list[str]:
     ship = draft.ship_to
     ship_text = f"existing ship-to {ship.existing_id}: {ship.rule}" if ship.action == "existing" else ship.rule
     tax = f"{'taxable' if draft.taxable else 'non-taxable'}; code {draft.sales_tax_code or '-'}; item sales tax {draft.item_sales_tax or '-'}"
+    if draft.freight_sales_tax:
+        tax += f"; freight {draft.freight_sales_tax}"
     pairs: list[tuple[str, Sequence[str] | str]] = [
         ("customer", who),
         ("accounting", draft.accounting_customer or "-"),

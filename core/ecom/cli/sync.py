@@ -51,14 +51,15 @@ class PhaseProgress:
 def sync(name: str, phases: tuple[str, ...], full: bool, as_json: bool) -> None:
     """Run a sync job for integration NAME now.
 
-    Exit codes: 0 succeeded, 5 succeeded with errors on some records, 4 failed, 6 another job of
-    this integration is queued or running.
+    Exit codes: 0 succeeded, 5 succeeded with errors on some records, 4 failed, 3 the settings
+    cannot run (nothing ran), 6 another job of this integration is queued or running.
     """
     engine = db.open_engine()
     with Session(engine, expire_on_commit=False) as session:
         integration = integrations.get(session, name)
         if not integration.active:
             raise ConfigError(f"Integration {name!r} is inactive: `ecom integration activate {name}` first.")
+        integrations.require_ready(session, integration)  # settings that cannot run: exit 3, no job
         job = lifecycle.create_job(
             session, integration, trigger=JobTrigger.MANUAL, options={"phases": list(phases), "full": full}
         )

@@ -244,6 +244,7 @@ def write_order(
             "ship_method_id": names.id(m.ShipMethod, draft.ship_method),
             "sales_tax_code_id": names.id(m.SalesTaxCode, draft.sales_tax_code),
             "item_sales_tax_id": names.id(m.ItemSalesTax, draft.item_sales_tax),
+            "freight_item_sales_tax_id": names.id(m.ItemSalesTax, draft.freight_sales_tax),
             "subtotal": draft.subtotal, "freight": draft.freight, "tax": draft.tax, "total": draft.total,
             "currency": draft.currency, "created_at": now, "updated_at": now,
             **_address_fields("bill", draft.bill_to), **_address_fields("ship", draft.ship_to.address),

@@ -111,6 +111,9 @@ class TransactionDraft(Draft):
     taxable: bool
     sales_tax_code: str | None = None
     item_sales_tax: str | None = None
+    freight_sales_tax: str | None = Field(
+        None, description="The item sales tax on the freight amount (SPEC §2: the shipping sales tax); None with freight as a line."
+    )
     lines: list[LineDraft]
     subtotal: Decimal
     freight: Decimal

@@ -1,8 +1,9 @@
 """The mapping engine: one canonical order + an integration's settings → a transaction draft.
 
 Pure: it reads the back office only through :class:`~ecom.mapping.lookups.Lookups` and writes
-nothing. The order of the rules is the order of SPEC §2: archived and filters first, then the
-tax plan (it decides the proxy), the customer and ship-to, lines, freight, fees, discounts,
+nothing. The order of the rules is the order of SPEC §2: archived and filters first, then what
+every order must be (:mod:`~ecom.mapping.checks`: an order that breaks one of these rules gets
+only those errors, since mapping it further would only add noise), then the tax plan (it decides the proxy), the customer and ship-to, lines, freight, fees, discounts,
 totals, payment, and the transaction's header (type, status, location, class, web order number,
 hold). Every problem found is collected; an order with any error gets no draft, so it is never
 imported half.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ecom.mapping import customers, discounts, filters, lines, payments, shipping, tax
+from ecom.mapping import checks, customers, discounts, filters, lines, payments, shipping, tax
 from ecom.mapping.draft import MappingOutcome, TransactionDraft, cents
 from ecom.mapping.lookups import Lookups
 from ecom.mapping.notes import Notes
@@ -34,6 +35,9 @@ def map_order(order: CartOrder, settings: IntegrationSettings, lookups: Lookups)
         return MappingOutcome(order=order.number, skipped=reason)
 
     notes = Notes()
+    checks.check_order(order, notes)
+    if notes.errors:
+        return MappingOutcome(order=order.number, warnings=notes.warnings, errors=notes.errors)
     plan = tax.plan_tax(order, settings.sales_tax, lookups, notes)
     customer = customers.choose_customer(
         order, prefs, plan.taxable, lookups, notes, {"sales_tax_code": plan.code, "item_sales_tax": plan.item_tax}
@@ -80,7 +84,7 @@ def map_order(order: CartOrder, settings: IntegrationSettings, lookups: Lookups)
         type=prefs.transaction_type,
         status=prefs.initial_status,
         date=order.created_at.date(),
-        currency=order.currency,
+        currency=checks.currency_code(order.currency),
         web_order_number=order.number,
         cart_order_id=order.external_id,
         customer=customer,
@@ -93,6 +97,7 @@ def map_order(order: CartOrder, settings: IntegrationSettings, lookups: Lookups)
         taxable=plan.taxable,
         sales_tax_code=plan.code,
         item_sales_tax=plan.item_tax,
+        freight_sales_tax=freight.tax,
         lines=drafted,
         subtotal=subtotal,
         freight=freight_box,

@@ -2,7 +2,8 @@
 
 Lines carry the full price before discounts (discounts become their own lines, see
 :mod:`ecom.mapping.discounts`), excluding tax. When the cart's prices include tax, each line's
-tax is taken out in proportion. An unknown SKU is an error naming it, and the order is not
+tax is taken out in proportion. A SKU is matched after trimming surrounding spaces (with a
+warning, so the cart can be corrected). An unknown SKU is an error naming it, and the order is not
 imported half, unless the integration creates missing items.
 """
 
@@ -35,22 +36,25 @@ def net_factor(gross: Decimal, discount: Decimal, tax: Decimal, included: bool) 
 
 def item_line(line: CartLine, order: CartOrder, plan: TaxPlan, lookups: Lookups, settings: IntegrationSettings, notes: Notes) -> LineDraft | None:
     label = f"line {line.name or line.external_id!r}"
-    if not line.sku:
+    sku = (line.sku or "").strip()
+    if not sku:
         notes.error("item", f"{label} has no SKU, so no back-office item can be found for it")
         return None
-    item = lookups.item(line.sku)
+    if sku != line.sku:
+        notes.warn("item", f"SKU {line.sku!r} ({label}) has spaces around it in the cart; matched as {sku!r}")
+    item = lookups.item(sku)
     if item is None and not settings.preferences.create_missing_items:
-        notes.error("item", f"SKU {line.sku!r} ({label}) is not an item in the back office")
+        notes.error("item", f"SKU {sku!r} ({label}) is not an item in the back office")
         return None
     if item is not None and not item.active:
-        notes.warn("item", f"SKU {line.sku!r} is an inactive item; imported anyway")
+        notes.warn("item", f"SKU {sku!r} is an inactive item; imported anyway")
     gross = line.unit_price * line.quantity
     factor = net_factor(gross, line.discount, tax_of(line.tax_lines), order.taxes_included)
     amount = cents(gross * factor)
     taxable = line.taxable and (item.taxable if item else True) and plan.taxable and not plan.foreign
     return LineDraft(
         kind="item",
-        sku=line.sku,
+        sku=sku,
         description=item.name if item else line.name,
         quantity=Decimal(line.quantity),
         unit_price=(amount / line.quantity).quantize(UNIT) if line.quantity else amount,

@@ -3,7 +3,9 @@
 The cart's shipping method text (or code), with its carrier when the grid row names one, picks
 the back-office ship method; anything unmatched uses the required default and raises a warning.
 Freight goes in the order's Freight amount, which needs the ship method's other-charge item (a
-missing one is an error on the order), or on a separate line using the chosen item.
+missing one is an error on that order only: the job imports the others), or on a separate line
+using the chosen item. Either way the shipping sales tax of the tax plan (SPEC §2) goes with it:
+on the freight line, or as the transaction's freight sales tax.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Freight:
     method: str | None
     amount: Decimal  # excluding tax, before shipping discounts
     line: LineDraft | None
+    tax: str | None = None  # the item sales tax of freight in the Freight box
 
 
 def _fold(text: str | None) -> str:
@@ -79,4 +82,4 @@ def freight(order: CartOrder, settings: Shipping, plan: TaxPlan, lookups: Lookup
                 f"ship method {method!r} has no other-charge item, so freight {amount} cannot go in the Freight box; "
                 "set its other-charge item, or add shipping as a line item",
             )
-    return Freight(method, amount, None)
+    return Freight(method, amount, None, plan.shipping_tax if amount else None)

@@ -2,7 +2,9 @@
 
 Taxable means the cart charged tax and the cart customer is not tax-exempt. The state comes from
 the billing address (or shipping, as set), falling back to the other address with a warning.
-Outside the home country only the sales tax code is set. Taxable customers get the state grid's
+A US state or Canadian province written out (``New York``, ``Québec``, ``us-ny``) is read as its
+code (``NY``, ``QC``) before the state grid, with the names of ISO 3166-2 (the ``pycountry``
+package). Outside the home country only the sales tax code is set. Taxable customers get the state grid's
 item sales tax, else the default; non-taxable ones the non-taxable defaults, including the
 shipping sales tax. The cart's tax total is kept; a mapped tax that differs from it by more than
 a cent per taxed line is a warning on the job, never silent.
@@ -10,8 +12,10 @@ a cent per taxed line is a warning on the job, never silent.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from ecom.mapping.draft import LineDraft, cents
 from ecom.mapping.lookups import Lookups
@@ -37,6 +41,38 @@ def is_taxable(order: CartOrder) -> bool:
     return order.total_tax > 0 and not exempt
 
 
+#: The countries whose state or province names are read as codes before the state grid.
+NAMED_STATES = ("US", "CA")
+
+
+def _fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.replace(".", " ").casefold().split())
+
+
+@cache
+def _state_names(country: str) -> dict[str, str]:
+    import pycountry  # only when an address needs it: its data takes a moment to load
+
+    names: dict[str, str] = {}
+    for sub in pycountry.subdivisions.get(country_code=country) or []:
+        code = sub.code.split("-", 1)[1]
+        names[_fold(sub.name)] = code
+        names[_fold(sub.code)] = code
+        names[_fold(sub.code.replace("-", " "))] = code
+    return names
+
+
+def state_code(state: str | None, country: str | None) -> str | None:
+    """The state as the grid keys it: upper case; a US or Canadian name becomes its code."""
+    text = (state or "").strip()
+    if not text:
+        return None
+    if country in NAMED_STATES and len(text) > 2:
+        return _state_names(country).get(_fold(text), text.upper())
+    return text.upper()
+
+
 def plan_tax(order: CartOrder, settings: SalesTax, lookups: Lookups, notes: Notes) -> TaxPlan:
     taxable = is_taxable(order)
     first, second = (order.billing, order.shipping) if settings.state_from == "billing" else (order.shipping, order.billing)
@@ -45,8 +81,8 @@ def plan_tax(order: CartOrder, settings: SalesTax, lookups: Lookups, notes: Note
         address = second
         other = "shipping" if settings.state_from == "billing" else "billing"
         notes.warn("sales tax state", f"no {settings.state_from} address: state taken from the {other} address")
-    state = (address.state or "").strip().upper() or None if address else None
     country = (address.country or "").strip().upper() or None if address else None
+    state = state_code(address.state, country or settings.home_country.upper()) if address else None
     foreign = country is not None and country != settings.home_country.upper()
 
     code = settings.taxable_code if taxable else settings.nontaxable_code

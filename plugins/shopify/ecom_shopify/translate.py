@@ -3,7 +3,8 @@
 No I/O here: each function takes the dicts the Admin API returns (the selections in
 :mod:`ecom_shopify.queries`) and gives records, or takes records and gives mutation inputs. Money is
 read from ``shopMoney`` (the shop's currency, the order's ``currencyCode``). The status table is
-:data:`STATUS_TABLE`, the one the README shows.
+:data:`STATUS_TABLE`, the one the README shows. A value that cannot be read fails the order with
+the core's one-line words (:func:`ecom.records.decimal`, :func:`ecom.records.reading`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ecom import (
     CartTaxLine,
     WebOrderStatus,
 )
+from ecom.records import decimal, reading
 
 ZERO = Decimal("0")
 #: Shopify's statuses and what each becomes, checked top to bottom (the README's table).
@@ -65,16 +67,17 @@ def web_status(financial: str | None, fulfillment: str | None, cancelled: bool) 
     return WebOrderStatus.PROCESSING
 
 
-def money(bag: dict[str, Any] | None) -> Decimal:
-    return Decimal(str(bag["shopMoney"]["amount"])) if bag else ZERO
+def money(bag: dict[str, Any] | None, field: str = "amount") -> Decimal:
+    """A ``MoneyBag``'s shop amount; ``field`` names it when it cannot be read."""
+    return decimal((bag.get("shopMoney") or {}).get("amount"), field, blank=None) if bag else ZERO
 
 
 def tax_lines(rows: list[dict[str, Any]] | None) -> list[CartTaxLine]:
     return [
         CartTaxLine(
             title=row["title"],
-            rate=None if row.get("rate") is None else Decimal(str(row["rate"])),
-            amount=money(row["priceSet"]),
+            rate=None if row.get("rate") is None else decimal(row["rate"], "tax rate"),
+            amount=money(row["priceSet"], "tax priceSet"),
         )
         for row in rows or []
     ]
@@ -85,7 +88,7 @@ def discount_name(application: dict[str, Any]) -> str:
 
 
 def allocated(rows: list[dict[str, Any]] | None) -> Decimal:
-    return sum((money(row["allocatedAmountSet"]) for row in rows or []), ZERO)
+    return sum((money(row["allocatedAmountSet"], "discount allocatedAmountSet") for row in rows or []), ZERO)
 
 
 def address(raw: dict[str, Any] | None, email: str | None = None) -> CartAddress | None:
@@ -125,31 +128,33 @@ def customer(raw: dict[str, Any]) -> CartCustomer | None:
 
 
 def line(raw: dict[str, Any]) -> CartLine:
-    return CartLine(
-        external_id=raw["id"],
-        sku=raw.get("sku") or None,
-        name=raw.get("name") or "",
-        quantity=raw["quantity"],
-        unit_price=money(raw["originalUnitPriceSet"]),
-        discount=allocated(raw.get("discountAllocations")),
-        taxable=raw.get("taxable", True),
-        tax_lines=tax_lines(raw.get("taxLines")),
-        product_id=(raw.get("product") or {}).get("id"),
-        variant_id=(raw.get("variant") or {}).get("id"),
-        raw=raw,
-    )
+    with reading(f"line {raw.get('id')}"):
+        return CartLine(
+            external_id=raw["id"],
+            sku=raw.get("sku") or None,
+            name=raw.get("name") or "",
+            quantity=raw["quantity"],
+            unit_price=money(raw["originalUnitPriceSet"], "originalUnitPriceSet"),
+            discount=allocated(raw.get("discountAllocations")),
+            taxable=raw.get("taxable", True),
+            tax_lines=tax_lines(raw.get("taxLines")),
+            product_id=(raw.get("product") or {}).get("id"),
+            variant_id=(raw.get("variant") or {}).get("id"),
+            raw=raw,
+        )
 
 
 def shipping_line(raw: dict[str, Any]) -> CartShippingLine:
-    return CartShippingLine(
-        external_id=raw.get("id"),
-        title=raw["title"],
-        code=raw.get("code"),
-        carrier=raw.get("carrierIdentifier") or raw.get("source"),
-        price=money(raw["originalPriceSet"]),
-        discount=allocated(raw.get("discountAllocations")),
-        tax_lines=tax_lines(raw.get("taxLines")),
-    )
+    with reading(f"shipping line {raw.get('title')!r}"):
+        return CartShippingLine(
+            external_id=raw.get("id"),
+            title=raw["title"],
+            code=raw.get("code"),
+            carrier=raw.get("carrierIdentifier") or raw.get("source"),
+            price=money(raw["originalPriceSet"], "originalPriceSet"),
+            discount=allocated(raw.get("discountAllocations")),
+            tax_lines=tax_lines(raw.get("taxLines")),
+        )
 
 
 def discounts(lines: list[dict[str, Any]], shipping: list[dict[str, Any]]) -> list[CartDiscount]:
@@ -159,7 +164,7 @@ def discounts(lines: list[dict[str, Any]], shipping: list[dict[str, Any]]) -> li
     for row in lines + shipping:
         for allocation in row.get("discountAllocations") or []:
             name = discount_name(allocation["discountApplication"])
-            totals[name] += money(allocation["allocatedAmountSet"])
+            totals[name] += money(allocation["allocatedAmountSet"], "discount allocatedAmountSet")
             kinds[name] = DISCOUNT_KINDS.get(allocation["discountApplication"].get("__typename", ""))
     return [CartDiscount(code=name, amount=amount, kind=kinds[name]) for name, amount in totals.items()]
 
@@ -175,7 +180,7 @@ def order(raw: dict[str, Any]) -> CartOrder:
     lines, shipping = nodes(raw.get("lineItems"), "line items"), nodes(raw.get("shippingLines"), "shipping lines")
     financial, fulfillment = raw.get("displayFinancialStatus"), raw.get("displayFulfillmentStatus")
     cancelled, closed = bool(raw.get("cancelledAt")), bool(raw.get("closed") or raw.get("closedAt"))
-    total, gateways = money(raw["totalPriceSet"]), list(raw.get("paymentGatewayNames") or [])
+    total, gateways = money(raw["totalPriceSet"], "totalPriceSet"), list(raw.get("paymentGatewayNames") or [])
     email = raw.get("email")
     return CartOrder(
         external_id=raw["id"],
@@ -198,7 +203,7 @@ def order(raw: dict[str, Any]) -> CartOrder:
         payments=[CartPayment(method=name, amount=total if len(gateways) == 1 else None) for name in gateways],
         tax_lines=tax_lines(raw.get("taxLines")),
         taxes_included=bool(raw.get("taxesIncluded")),
-        total_tax=money(raw.get("totalTaxSet")),
+        total_tax=money(raw.get("totalTaxSet"), "totalTaxSet"),
         total=total,
         note=raw.get("note"),
         tags=list(raw.get("tags") or []),
@@ -217,8 +222,8 @@ def product(raw: dict[str, Any], variant: dict[str, Any]) -> CartProduct:
         parent_id=raw["id"],
         variant_title=None if title in (None, "Default Title") else title,
         description=raw.get("descriptionHtml") or None,
-        price=None if variant.get("price") is None else Decimal(str(variant["price"])),
-        weight=None if weight.get("value") is None else Decimal(str(weight["value"])),
+        price=None if variant.get("price") is None else decimal(variant["price"], "price"),
+        weight=None if weight.get("value") is None else decimal(weight["value"], "weight"),
         weight_unit=WEIGHT_UNITS.get(weight.get("unit", "")),
         active=raw.get("status") == "ACTIVE",
         quantity=variant.get("inventoryQuantity"),

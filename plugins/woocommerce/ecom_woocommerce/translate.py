@@ -4,7 +4,9 @@ What the payloads look like (WooCommerce REST API docs, "Orders", "Products", "P
 variations"): money arrives as strings in the store's decimals; a line's ``price`` is a number
 (its total after discounts divided by the quantity); a line's ``subtotal``/``total`` exclude tax
 even in a store whose prices include tax (``prices_include_tax``); dates come twice, in the site's
-time and in GMT (``*_gmt``), without an offset; a guest order has ``customer_id`` 0.
+time and in GMT (``*_gmt``), without an offset; a guest order has ``customer_id`` 0. A value
+that cannot be read fails the order with the core's one-line words naming the line, the field and
+the value (:func:`ecom.records.decimal`, :func:`ecom.records.reading`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ecom import drivers
 from ecom.http import html_text
 from ecom.records import (
     CartAddress, CartCustomer, CartDiscount, CartFee, CartLine, CartOrder, CartPayment, CartProduct,
-    CartShippingLine, CartTaxLine, StatusUpdate, WebOrderStatus,
+    CartShippingLine, CartTaxLine, StatusUpdate, WebOrderStatus, decimal, reading, whole,
 )
 
 W = WebOrderStatus
@@ -42,9 +44,12 @@ def status_table(options: dict[str, Any]) -> dict[str, WebOrderStatus | str]:
     return drivers.status_table(STATUSES, options.get("status_map"), slug=lambda s: s.removeprefix("wc-"))
 
 
-def money(value: Any) -> Decimal:
-    """A WooCommerce amount (a string, a number, or empty for none) as an exact Decimal."""
-    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+def money(value: Any, field: str = "amount") -> Decimal:
+    """A WooCommerce amount (a string, a number, or empty for none) as an exact Decimal.
+
+    ``field`` names it in the error when it is not a number (``N/A``, ``12,50``).
+    """
+    return decimal(value, field)
 
 
 def when(raw: dict[str, Any], field: str) -> datetime | None:
@@ -88,32 +93,14 @@ def translate_order(raw: dict[str, Any], statuses: dict[str, WebOrderStatus | st
         billing=_address(billing),
         shipping=_address(raw.get("shipping") or {}),
         lines=[_line(item, incl, rates) for item in raw.get("line_items") or []],
-        shipping_lines=[
-            CartShippingLine(
-                external_id=str(s["id"]), title=s.get("method_title") or "", code=s.get("method_id") or None,
-                price=_gross(s, "total", incl), tax_lines=_taxes(s.get("taxes"), rates),
-            )
-            for s in raw.get("shipping_lines") or []
-        ],
-        fees=[
-            CartFee(
-                external_id=str(f["id"]), name=f.get("name") or "", amount=_gross(f, "total", incl),
-                taxable=f.get("tax_status") == "taxable", tax_lines=_taxes(f.get("taxes"), rates),
-            )
-            for f in raw.get("fee_lines") or []
-        ],
-        discounts=[
-            CartDiscount(
-                code=c.get("code") or "", kind=c.get("discount_type") or None,
-                amount=money(c.get("discount")) + (money(c.get("discount_tax")) if incl else 0),
-            )
-            for c in raw.get("coupon_lines") or []
-        ],
+        shipping_lines=[_shipping_line(s, incl, rates) for s in raw.get("shipping_lines") or []],
+        fees=[_fee(f, incl, rates) for f in raw.get("fee_lines") or []],
+        discounts=[_coupon(c, incl) for c in raw.get("coupon_lines") or []],
         payments=_payments(raw),
         tax_lines=_order_taxes(raw.get("tax_lines") or []),
         taxes_included=incl,
-        total_tax=money(raw.get("total_tax")),
-        total=money(raw["total"]),
+        total_tax=money(raw.get("total_tax"), "total_tax"),
+        total=money(raw["total"], "total"),
         note=raw.get("customer_note") or None,
         raw=raw,
     )
@@ -125,16 +112,41 @@ def order_ref(raw: dict[str, Any]) -> str:
 
 
 def _line(item: dict[str, Any], incl: bool, rates: dict[str, dict[str, Any]]) -> CartLine:
-    quantity = int(item["quantity"])
-    before, after = _gross(item, "subtotal", incl), _gross(item, "total", incl)
-    return CartLine(
-        external_id=str(item["id"]), sku=item.get("sku") or None, name=item.get("name") or "",
-        quantity=quantity, unit_price=_per_unit(before, quantity), discount=before - after,
-        taxable=money(item.get("subtotal_tax")) != 0 or money(item.get("total_tax")) != 0,
-        tax_lines=_taxes(item.get("taxes"), rates),
-        product_id=str(item["product_id"]) if item.get("product_id") else None,
-        variant_id=str(item["variation_id"]) if item.get("variation_id") else None, raw=item,
-    )
+    with reading(f"line {item.get('id')}"):
+        quantity = whole(item.get("quantity"), "quantity")
+        before, after = _gross(item, "subtotal", incl), _gross(item, "total", incl)
+        return CartLine(
+            external_id=str(item["id"]), sku=item.get("sku") or None, name=item.get("name") or "",
+            quantity=quantity, unit_price=_per_unit(before, quantity), discount=before - after,
+            taxable=money(item.get("subtotal_tax"), "subtotal_tax") != 0 or money(item.get("total_tax"), "total_tax") != 0,
+            tax_lines=_taxes(item.get("taxes"), rates),
+            product_id=str(item["product_id"]) if item.get("product_id") else None,
+            variant_id=str(item["variation_id"]) if item.get("variation_id") else None, raw=item,
+        )
+
+
+def _shipping_line(s: dict[str, Any], incl: bool, rates: dict[str, dict[str, Any]]) -> CartShippingLine:
+    with reading(f"shipping line {s.get('id')}"):
+        return CartShippingLine(
+            external_id=str(s["id"]), title=s.get("method_title") or "", code=s.get("method_id") or None,
+            price=_gross(s, "total", incl), tax_lines=_taxes(s.get("taxes"), rates),
+        )
+
+
+def _fee(f: dict[str, Any], incl: bool, rates: dict[str, dict[str, Any]]) -> CartFee:
+    with reading(f"fee line {f.get('id')}"):
+        return CartFee(
+            external_id=str(f["id"]), name=f.get("name") or "", amount=_gross(f, "total", incl),
+            taxable=f.get("tax_status") == "taxable", tax_lines=_taxes(f.get("taxes"), rates),
+        )
+
+
+def _coupon(c: dict[str, Any], incl: bool) -> CartDiscount:
+    with reading(f"coupon line {c.get('id')}"):
+        return CartDiscount(
+            code=c.get("code") or "", kind=c.get("discount_type") or None,
+            amount=money(c.get("discount"), "discount") + (money(c.get("discount_tax"), "discount_tax") if incl else 0),
+        )
 
 
 def _per_unit(amount: Decimal, quantity: int) -> Decimal:
@@ -149,21 +161,21 @@ def _per_unit(amount: Decimal, quantity: int) -> Decimal:
 def _gross(raw: dict[str, Any], field: str, incl: bool) -> Decimal:
     """An ex-tax amount, with its tax added when the store's prices include tax."""
     tax_field = "subtotal_tax" if field == "subtotal" else "total_tax"
-    return money(raw.get(field)) + (money(raw.get(tax_field)) if incl else 0)
+    return money(raw.get(field), field) + (money(raw.get(tax_field), tax_field) if incl else 0)
 
 
 def _rate(rate: dict[str, Any] | None) -> Decimal | None:
     percent = (rate or {}).get("rate_percent")
-    return money(percent) / 100 if percent not in (None, "") else None
+    return money(percent, "rate_percent") / 100 if percent not in (None, "") else None
 
 
 def _taxes(taxes: list[dict[str, Any]] | None, rates: dict[str, dict[str, Any]]) -> list[CartTaxLine]:
     out = []
     for tax in taxes or []:
         rate = rates.get(str(tax.get("id")))
-        if money(tax.get("total")) != 0:
+        if money(tax.get("total"), "tax total") != 0:
             title = (rate or {}).get("label") or (rate or {}).get("rate_code") or f"Tax rate {tax.get('id')}"
-            out.append(CartTaxLine(title=title, rate=_rate(rate), amount=money(tax.get("total"))))
+            out.append(CartTaxLine(title=title, rate=_rate(rate), amount=money(tax.get("total"), "tax total")))
     return out
 
 
@@ -171,7 +183,7 @@ def _order_taxes(tax_lines: list[dict[str, Any]]) -> list[CartTaxLine]:
     summed: dict[str, CartTaxLine] = {}
     for t in tax_lines:
         title = t.get("label") or t.get("rate_code") or "Tax"
-        amount = money(t.get("tax_total")) + money(t.get("shipping_tax_total"))
+        amount = money(t.get("tax_total"), "tax_total") + money(t.get("shipping_tax_total"), "shipping_tax_total")
         if title in summed:
             summed[title].amount += amount
         else:
@@ -194,13 +206,13 @@ def _payments(raw: dict[str, Any]) -> list[CartPayment]:
     if not method:
         return []
     paid = raw.get("date_paid_gmt") or raw.get("date_paid")
-    return [CartPayment(method=method, amount=money(raw["total"]) if paid else None, reference=raw.get("transaction_id") or None)]
+    return [CartPayment(method=method, amount=money(raw["total"], "total") if paid else None, reference=raw.get("transaction_id") or None)]
 
 
 def _financial_status(raw: dict[str, Any]) -> str:
-    refunded = sum((abs(money(r.get("total"))) for r in raw.get("refunds") or []), Decimal(0))
+    refunded = sum((abs(money(r.get("total"), "refund total")) for r in raw.get("refunds") or []), Decimal(0))
     if refunded:
-        return "refunded" if refunded >= money(raw.get("total")) else "partially_refunded"
+        return "refunded" if refunded >= money(raw.get("total"), "total") else "partially_refunded"
     return "paid" if raw.get("date_paid_gmt") or raw.get("date_paid") else "unpaid"
 
 
@@ -227,8 +239,8 @@ def translate_product(raw: dict[str, Any], weight_unit: str, parent: dict[str, A
         parent_id=str(parent_id) if variation and parent_id else None,
         variant_title=options or None,
         description=html_text(raw.get("description")) or None,
-        price=money(price) if price not in (None, "") else None,
-        weight=money(raw["weight"]) if raw.get("weight") else None,
+        price=money(price, "regular_price") if price not in (None, "") else None,
+        weight=money(raw["weight"], "weight") if raw.get("weight") else None,
         weight_unit=WEIGHT_UNITS.get(weight_unit) if raw.get("weight") else None,
         active=raw.get("status") == "publish",
         quantity=raw.get("stock_quantity") if raw.get("manage_stock") is True else None,

@@ -3,8 +3,8 @@
 import products → import orders and customers → push order status → push inventory → export
 products. A record that fails is an event on the job and the phase goes on. A phase the cart
 keeps failing (:class:`~ecom.errors.RetryableError` after the HTTP helper's retries) is an error
-and the next phases still run; refused credentials or any other :class:`~ecom.errors.FatalError`
-stop the job. The job ends *succeeded*, *succeeded with errors* or *failed*, and its report is
+and the next phases still run; refused credentials, any other :class:`~ecom.errors.FatalError`
+or a connection setting the HTTP helper refuses (:class:`~ecom.errors.ConfigError`) stop the job. The job ends *succeeded*, *succeeded with errors* or *failed*, and its report is
 emailed (:mod:`ecom.notify`).
 """
 
@@ -21,7 +21,7 @@ from sqlmodel import Session
 from ecom import integrations, notify
 from ecom import models as m
 from ecom.binding import DbRefCache
-from ecom.errors import EcomError, FatalError, RetryableError
+from ecom.errors import ConfigError, EcomError, FatalError, RetryableError
 from ecom.jobs import catalog_phases, lifecycle
 from ecom.jobs.context import JobRun, UnlockedDriver
 from ecom.jobs.log import JobLog, Progress
@@ -86,7 +86,7 @@ def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, tr
                 session.rollback()
                 log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
                 aborted = True
-            except FatalError as exc:
+            except (FatalError, ConfigError) as exc:
                 session.rollback()
                 log.error(phase, None, f"the job stopped: {exc}")
                 session.commit()

@@ -18,7 +18,7 @@ What the helper does for every request:
   ``max_wait`` ends the retries at once: the job engine reschedules the job rather than sleep
   for minutes. The last failure raises :class:`~ecom.errors.RetryableError` naming the method,
   the path and what the cart said. A request marked ``idempotent=False`` is retried only when
-  the cart cannot have acted on it (429, connection refused);
+  the cart cannot have acted on it (429, connection refused), and its error says it may have;
 - **errors**: 401/403 raise :class:`~ecom.errors.AuthError`, other 4xx
   :class:`~ecom.errors.RejectedError`, each with the cart's own words, which the driver's
   ``error_message(response)`` extracts from its error body (:func:`default_error_message`
@@ -28,12 +28,26 @@ What the helper does for every request:
   ``THROTTLED`` comes as HTTP 200);
 - **redaction**: the connection's secrets, auth header values, and query parameters that look
   like secrets (:data:`SECRET_PARAMS`) never reach a log line or an error message. Logging is
-  at debug level on the ``ecom.http`` logger.
+  at debug level on the ``ecom.http`` logger;
+- **bodies**: a success must carry the JSON the API sends (``expect``: any JSON by default, or
+  a type); a body cut off, an HTML page or an empty one is a transport fault, retried like a 5xx,
+  and so is a passing fault the driver finds inside a success (``transient_fault``: Shopify's
+  GraphQL ``INTERNAL_SERVER_ERROR``). Rate-limit answers (429, a pacer's hint) are waited out
+  without using up an attempt (at most ``max_throttled`` in a row). After the last attempt the
+  error names the request (method, path, query, the driver's ``label``) and what each attempt
+  got, saying "could not reach the cart" only when it could not;
+- **where requests go**: every request, and every redirect, is checked before it is sent: an
+  http(s) URL; plain HTTP only to this machine (unless the driver says it sends no secret in
+  clear, ``allow_plain_http``); and never an origin other than the API's. A redirect within the
+  API is followed; one to another origin (host, port or scheme) is not, so no credential header
+  goes there: :class:`~ecom.errors.FatalError` says so.
 
-Beside the client, for any cart: :class:`OAuth1` (one-legged OAuth 1.0a signing, for carts that
-require it over plain HTTP), :func:`plain_http_allowed` (plain HTTP only to this machine unless the
-admin allows it), :func:`html_text` (a cart's HTML error page as words) and :func:`download` (a
-file from a signed URL, streamed, retried, without the API's auth).
+Beside the client, for any cart: :func:`normalise_api_url` (an API URL as an admin typed it, made
+usable or refused in words; the core checks every saved URL with it), :class:`OAuth1` (one-legged
+OAuth 1.0a signing, for carts that require it over plain HTTP), :func:`plain_http_allowed` (plain
+HTTP only to this machine unless the admin allows it), :func:`html_text` (a cart's HTML error page
+as words) and :func:`download` (a file from a signed URL, streamed, retried, without the API's
+auth).
 
 Waiting goes through ``sleep`` (default :func:`default_sleep`, looked up at call time so a test
 suite can patch ``ecom.http.default_sleep``), and Retry-After dates are read against ``clock``.
@@ -611,6 +625,59 @@ def plain_http_allowed(url: str, *, allow: bool = False) -> bool:
     the admin's laptop), or anywhere when the admin explicitly allows it (``allow``)."""
     parts = urlsplit(url)
     return parts.scheme == "http" and (allow or is_loopback(parts.hostname))
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")  # "https:", "file:", not "localhost:8080"
+
+
+def normalise_api_url(url: str, *, api_paths: Iterable[str] = (), allow_plain_http: bool = False) -> tuple[str, list[str]]:
+    """An API URL as an admin typed it, made usable: ``(url, notes)``, the notes saying what was
+    changed. ``https://`` is added when no scheme is given; a path matching one of ``api_paths``
+    (regular expressions of the API's own paths, which the driver adds itself) is removed from the
+    end; a trailing ``/`` goes. Blank stays blank.
+
+    :raises ValueError: words saying why the URL cannot be used: a scheme other than http(s), no
+        host, a bad port, a user name or password inside it, a query or fragment, spaces, or plain
+        HTTP to another machine (unless ``allow_plain_http``).
+    """
+    text = url.strip()
+    if not text:
+        return "", []
+    notes = []
+    if any(c.isspace() for c in text):
+        raise ValueError(f"{url!r} contains spaces: give the cart's address alone, e.g. https://shop.example.com")
+    if "://" not in text:
+        if _SCHEME.match(text):
+            raise ValueError(f"{url!r} is not a web address: it must start with https://")
+        text = "https://" + text
+        notes.append(f"no scheme given: {text} is used")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValueError(f"{url!r} is not a web address: it must start with https:// (http:// only for a cart on this machine)")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValueError(f"{url!r} has a port that is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ValueError(f"{url!r} names no host: give the cart's address, e.g. https://shop.example.com")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("the API URL holds a user name or password: give them as the username and password, which are kept encrypted")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError(f"{url!r} has a query or fragment (?... or #...): give the cart's address alone")
+    path = parts.path.rstrip("/")
+    for pattern in api_paths:
+        found = re.search(f"(?:{pattern})$", path, re.IGNORECASE)
+        if found and found.group(0):
+            path = path[: found.start()].rstrip("/")
+            notes.append(f"{found.group(0)} is the API's own path, which the driver adds: {scheme}://{parts.netloc}{path} is used")
+            break
+    if scheme == "http" and not (allow_plain_http or is_loopback(parts.hostname)):
+        raise ValueError(
+            f"{url!r} is plain HTTP to another machine: the credentials would cross the network unencrypted; "
+            "use the cart's https:// address"
+        )
+    return f"{scheme}://{parts.netloc}{path}", notes
 
 
 def percent(text: str) -> str:

@@ -730,6 +730,7 @@ def download(
     max_attempts: int = 3,
     backoff: float = 1.0,
     timeout: float | httpx.Timeout = 60.0,
+    check: Callable[[IO[bytes]], str | None] | None = None,
 ) -> None:
     """Stream the file at ``url`` into ``into``, retrying a failed download from the start.
 
@@ -738,7 +739,9 @@ def download(
     to read it is worth a later retry of the job: after ``max_attempts`` tries (timeouts,
     connection errors and :data:`RETRY_STATUSES` are tried again after ``backoff`` seconds,
     doubled each time; other statuses end at once) it raises
-    :class:`~ecom.errors.RetryableError` saying ``Could not download {what}``.
+    :class:`~ecom.errors.RetryableError` saying ``Could not download {what}``. ``check`` reads
+    the file downloaded (from ``into``'s start) and says what is wrong with it (words) or None:
+    a file cut off or not in its format is downloaded again like a failed one.
     """
     start = into.tell()
     with httpx.Client(transport=connection.transport, timeout=timeout) as client:
@@ -750,7 +753,14 @@ def download(
                     response.raise_for_status()
                     for chunk in response.iter_bytes():
                         into.write(chunk)
-                return
+                into.seek(start)
+                fault = check(into) if check else None
+                into.seek(0, 2)
+                if fault is None:
+                    return
+                if attempt == max_attempts:
+                    raise RetryableError(f"Could not download {what}: {fault} (after {attempt} attempts)")
+                log.debug("download of %s is not usable (%s), attempt %d/%d", what, fault, attempt, max_attempts)
             except httpx.HTTPError as exc:
                 again = isinstance(exc, httpx.TransportError) or (
                     isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in RETRY_STATUSES
@@ -758,7 +768,7 @@ def download(
                 if not again or attempt == max_attempts:
                     raise RetryableError(f"Could not download {what}: {type(exc).__name__}") from None
                 log.debug("download of %s failed (%s), attempt %d/%d", what, type(exc).__name__, attempt, max_attempts)
-                default_sleep(backoff * 2 ** (attempt - 1))
+            default_sleep(backoff * 2 ** (attempt - 1))
 
 
 class _RedactHttpxLog(logging.Filter):

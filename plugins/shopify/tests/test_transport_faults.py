@@ -26,14 +26,18 @@ class SpoilingShop(ShopifyFake):
     orders in bulk) in the order given, with the fake's own switches (:meth:`garble_next`,
     :meth:`fail_next_graphql`)."""
 
-    def __init__(self, spoils: list[str], **options: Any) -> None:
+    def __init__(self, spoils: list[str], *, download: bool = False, **options: Any) -> None:
         super().__init__(**options)
-        self.spoils = list(spoils)
+        self.spoils, self.download = list(spoils), download
 
     def __call__(self, environ: dict[str, Any], start_response: Any):  # type: ignore[no-untyped-def]
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
-        if self.spoils and b"query BulkStatus(" in body:
+        if self.download:  # the bulk operation's result file instead
+            target = environ.get("PATH_INFO", "").startswith("/bulk-operation-results/")
+        else:
+            target = b"query BulkStatus(" in body
+        if self.spoils and target:
             self.garble_next(self.spoils.pop(0))
         return super().__call__(environ, start_response)
 
@@ -95,3 +99,14 @@ def test_a_query_that_never_gets_a_usable_answer_is_an_error_naming_it_and_the_j
     assert "an HTML page ('Just a moment...') where the API sends JSON" in error["message"]
     assert "could not reach" not in error["message"]
     assert report["counts"]["push_inventory"]["updated"] > 0, "the inventory phase still ran"
+
+
+def test_a_bulk_result_file_cut_off_or_replaced_by_a_page_is_downloaded_again(ecom_db, ecom_cli, clock, tmp_path, monkeypatch):
+    fake = SpoilingShop(["cut_off", "html"], download=True, clock=clock)
+    fake.seed(orders=12, products=8, seed=5)
+    with fake.serve() as url:
+        start(ecom_cli, ecom_db, fake, url, tmp_path, monkeypatch)
+        code, report = sync(ecom_cli)
+    assert fake.spoils == [], "every spoiled answer was served"
+    assert (code, report["status"]) == (0, "succeeded"), report["errors"]
+    assert report["counts"]["import_orders"]["created"] == open_orders(fake)

@@ -239,9 +239,9 @@ class CartHTTP:
         helper waits out for one request; they use none of its ``max_attempts``.
     :param pacer: the driver's :class:`Pacer`, or None.
     :param transient_fault: for a cart that reports some passing faults inside a success (Shopify's
-        GraphQL ``INTERNAL_SERVER_ERROR``): given a 2xx response and its parsed JSON body (None
-        when not checked), words saying what passing fault it holds, or None. Such an answer is
-        retried like a 5xx.
+        GraphQL ``INTERNAL_SERVER_ERROR``): given a 2xx response and its parsed JSON body (only
+        for requests whose body is checked, see ``expect``), words saying what passing fault it
+        holds, or None. Such an answer is retried like a 5xx.
     :param allow_plain_http: let ``http://`` reach another machine than this one: only for a
         driver that sends no secret in clear (e.g. OAuth 1.0a signing) and an admin who said so.
     :param error_message: extracts the cart's words from an error response.
@@ -481,24 +481,22 @@ class CartHTTP:
 
     def _fault(self, method: str, response: httpx.Response, expect: type | tuple[type, ...] | None) -> str | None:
         """Why a success status is not a usable answer (words), or None when it is."""
-        body: Any = None
-        if expect is not None and method != "HEAD" and response.status_code not in (204, 205):
-            content = response.content
-            if not content.strip():
-                return "an empty answer where the API sends JSON"
-            try:
-                body = response.json()
-            except ValueError as exc:
-                if "html" in response.headers.get("Content-Type", "").lower() or content.lstrip()[:1] == b"<":
-                    title = re.search(rb"<title[^>]*>(.*?)</title>", content, re.IGNORECASE | re.DOTALL)
-                    named = f" ({html_text(title.group(1).decode('utf-8', 'replace'))[:80]!r})" if title else ""
-                    return f"an HTML page{named} where the API sends JSON"
-                return f"an answer that is not JSON, or cut off ({len(content)} bytes: {exc})"
-            if not isinstance(body, expect):
-                return f"JSON of the wrong shape (a {type(body).__name__} where the API sends {_shape(expect)})"
-        if self.transient_fault is not None:
-            return self.transient_fault(response, body)
-        return None
+        if expect is None or method == "HEAD" or response.status_code in (204, 205):
+            return None  # no body to check
+        content = response.content
+        if not content.strip():
+            return "an empty answer where the API sends JSON"
+        try:
+            body = response.json()
+        except ValueError as exc:
+            if "html" in response.headers.get("Content-Type", "").lower() or content.lstrip()[:1] == b"<":
+                title = re.search(rb"<title[^>]*>(.*?)</title>", content, re.IGNORECASE | re.DOTALL)
+                named = f" ({html_text(title.group(1).decode('utf-8', 'replace'))[:80]!r})" if title else ""
+                return f"an HTML page{named} where the API sends JSON"
+            return f"an answer that is not JSON, or cut off ({len(content)} bytes: {exc})"
+        if not isinstance(body, expect):
+            return f"JSON of the wrong shape (a {type(body).__name__} where the API sends {_shape(expect)})"
+        return self.transient_fault(response, body) if self.transient_fault is not None else None
 
     def _give_up(
         self, name: str, failures: list[str], throttled: int, status: int | None, *, maybe_done: bool = False

@@ -370,7 +370,7 @@ class CartHTTP:
                 log.debug(self.redact(f"{name} failed: {what} (attempt {len(failures)}/{self.max_attempts})"))
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
                 if not (idempotent or unsent):
-                    raise self._give_up(name, failures, throttled, None) from None
+                    raise self._give_up(name, failures, throttled, None, maybe_done=True) from None
                 wait = self._backoff(len(failures))
             except httpx.RequestError as exc:  # too many redirects, undecodable body...
                 raise DriverError(self.redact(f"{name}: {type(exc).__name__}: {exc}")) from None
@@ -526,7 +526,8 @@ class CartHTTP:
             ))
         if (url.scheme, url.host, url.port) != self._origin:
             raise FatalError(self.redact(
-                f"{request.method} {url.path}: the cart redirected the request to {url.scheme}://{url.netloc.decode()}, "
+                f"{request.method} {url.path}: the cart redirected the request to {url.scheme}://{url.host}"
+                f"{':' + str(url.port) if url.port else ''}, "
                 "another address; ecom does not follow an API call there, as its credentials would go along. "
                 "If the cart has moved, set its API URL to the new address."
             ))
@@ -641,28 +642,31 @@ def normalise_api_url(url: str, *, api_paths: Iterable[str] = (), allow_plain_ht
     text = url.strip()
     if not text:
         return "", []
+    shown = re.sub(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#@]*@", r"\1", text)  # never show a user name or password
+    if shown != text:
+        raise ValueError("the API URL holds a user name or password: give them as the username and password, which are kept encrypted")
     notes = []
     if any(c.isspace() for c in text):
-        raise ValueError(f"{url!r} contains spaces: give the cart's address alone, e.g. https://shop.example.com")
+        raise ValueError(f"{shown!r} contains spaces: give the cart's address alone, e.g. https://shop.example.com")
     if "://" not in text:
         if _SCHEME.match(text):
-            raise ValueError(f"{url!r} is not a web address: it must start with https://")
+            raise ValueError(f"{shown!r} is not a web address: it must start with https://")
         text = "https://" + text
         notes.append(f"no scheme given: {text} is used")
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise ValueError(f"{url!r} is not a web address: it must start with https:// (http:// only for a cart on this machine)")
+        raise ValueError(f"{shown!r} is not a web address: it must start with https:// (http:// only for a cart on this machine)")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("the API URL holds a user name or password: give them as the username and password, which are kept encrypted")
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise ValueError(f"{url!r} has a port that is not a number from 1 to 65535") from None
+        raise ValueError(f"{shown!r} has a port that is not a number from 1 to 65535") from None
     if not parts.hostname:
-        raise ValueError(f"{url!r} names no host: give the cart's address, e.g. https://shop.example.com")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("the API URL holds a user name or password: give them as the username and password, which are kept encrypted")
+        raise ValueError(f"{shown!r} names no host: give the cart's address, e.g. https://shop.example.com")
     if parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise ValueError(f"{url!r} has a query or fragment (?... or #...): give the cart's address alone")
+        raise ValueError(f"{shown!r} has a query or fragment (?... or #...): give the cart's address alone")
     path = parts.path.rstrip("/")
     for pattern in api_paths:
         found = re.search(f"(?:{pattern})$", path, re.IGNORECASE)
@@ -672,7 +676,7 @@ def normalise_api_url(url: str, *, api_paths: Iterable[str] = (), allow_plain_ht
             break
     if scheme == "http" and not (allow_plain_http or is_loopback(parts.hostname)):
         raise ValueError(
-            f"{url!r} is plain HTTP to another machine: the credentials would cross the network unencrypted; "
+            f"{shown!r} is plain HTTP to another machine: the credentials would cross the network unencrypted; "
             "use the cart's https:// address"
         )
     return f"{scheme}://{parts.netloc}{path}", notes

@@ -264,7 +264,7 @@ class CartHTTP:
         backoff: float = 0.5,
         max_backoff: float = 30.0,
         max_wait: float = 60.0,
-        max_throttled: int = 30,
+        max_throttled: int = 10,
         pacer: Pacer | None = None,
         transient_fault: Callable[[httpx.Response, Any], str | None] | None = None,
         allow_plain_http: bool = False,

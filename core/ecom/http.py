@@ -533,7 +533,7 @@ class CartHTTP:
             ))
         if url.scheme == "http" and not plain_http_allowed(str(url), allow=self.allow_plain_http):
             raise ConfigError(self.redact(
-                f"The API URL {str(self.client.base_url)!r} is plain HTTP to another machine: the credentials would "
+                f"The API URL {str(self.client.base_url).rstrip('/')!r} is plain HTTP to another machine: the credentials would "
                 "cross the network unencrypted. Use the cart's https:// address."
             ))
 

@@ -30,3 +30,19 @@ def test_a_request_that_never_gets_a_usable_answer_is_an_error_and_the_other_pha
     assert [(e.phase, e.rule) for e in errors] == [("import_orders", None)], [e.message for e in errors]
     assert "GET /orders?" in errors[0].message and "failed after 5 attempts: HTTP 200 with an answer that is not JSON, or cut off" in errors[0].message
     assert "push_inventory" in job.counts, "the inventory phase still ran"
+
+
+def test_an_api_url_saved_before_the_rules_stops_the_job_in_words_before_any_request(shop):
+    """Plain HTTP to another machine, written behind ecom's back (or saved by an older version)."""
+    with shop.session() as session:
+        integration = shop.integration(session)
+        integration.api_url = "http://testcart.example"
+        session.add(integration)
+        session.commit()
+    job = shop.sync()
+    with shop.session() as session:
+        errors = session.exec(select(m.JobEvent).where(m.JobEvent.job_id == job.id, m.JobEvent.level == m.EventLevel.ERROR)).all()
+    assert job.status == m.JobStatus.FAILED
+    assert [e.rule for e in errors] == [None], [e.message for e in errors]  # not "[bug] internal error"
+    assert "the job stopped: The API URL 'http://testcart.example/api/v1' is plain HTTP to another machine" in errors[0].message
+    assert shop.fake.requests == []

@@ -4,8 +4,9 @@ import products → import orders and customers → push order status → push i
 products. A record that fails is an event on the job and the phase goes on. A phase the cart
 keeps failing (:class:`~ecom.errors.RetryableError` after the HTTP helper's retries) is an error
 and the next phases still run; refused credentials, any other :class:`~ecom.errors.FatalError`
-or a connection setting the HTTP helper refuses (:class:`~ecom.errors.ConfigError`) stop the job. The job ends *succeeded*, *succeeded with errors* or *failed*, and its report is
-emailed (:mod:`ecom.notify`).
+or a setting found unusable only now (:class:`~ecom.errors.ConfigError`, e.g. an API URL the HTTP
+helper refuses) stop the job, in words. The job ends *succeeded*, *succeeded with errors* or
+*failed*, and its report is emailed (:mod:`ecom.notify`).
 """
 
 from __future__ import annotations

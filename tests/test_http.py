@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from email.utils import format_datetime
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 import ecom.http
-from ecom.errors import AuthError, ConfigError, RejectedError, RetryableError
+from ecom.errors import AuthError, ConfigError, FatalError, RejectedError, RetryableError
 from ecom.http import CartHTTP, RateLimitPacer, cursors, default_error_message, page_numbers, retry_after
 from ecom.records import Connection
 
@@ -186,7 +187,7 @@ def test_giving_up_names_method_path_and_the_carts_words() -> None:
 def test_persistent_timeout_gives_up_with_retryable_error() -> None:
     script = Script(httpx.ReadTimeout("read timed out"))
     http, _ = make(script, max_attempts=2)
-    with pytest.raises(RetryableError, match=r"GET /orders on [a-z0-9.-]+ failed after 2 attempts: timed out \(ReadTimeout"):
+    with pytest.raises(RetryableError, match=r"GET /orders on [a-z0-9.-]+ failed after 2 attempts: timed out waiting for the cart.s answer \(ReadTimeout"):
         http.get("/orders")
 
 
@@ -314,10 +315,10 @@ def test_a_pacer_that_keeps_throttling_gives_up_with_the_carts_words() -> None:
     throttled = httpx.Response(200, json={"errors": [{"message": "Throttled"}]})
     script = Script(throttled)
     pacer = RecordingPacer(waits=[], hints=[1.0] * 10)
-    http, waits = make(script, pacer=pacer, max_attempts=3)
-    with pytest.raises(RetryableError, match="Throttled"):
+    http, waits = make(script, pacer=pacer, max_attempts=2, max_throttled=3)
+    with pytest.raises(RetryableError, match="asked 4 times in a row to slow down, last HTTP 200: Throttled"):
         http.post("/graphql.json", json={})
-    assert waits == [1.0, 1.0]
+    assert waits == [1.0, 1.0, 1.0]  # throttles use none of the two attempts
 
 
 class FakeClock:
@@ -438,3 +439,148 @@ def test_cursor_pagination() -> None:
         "/orders", params={"limit": 2}, next_params=cursors(lambda r: r.json()["next"])
     )
     assert [r.json()["items"] for r in responses] == [[""], ["c2"], ["c3"]]
+
+
+# -- answers that are not what the API sends (issue 17.5, 17.6) ---------------------------------
+
+CUT_OFF = httpx.Response(200, content=b'{"orders": [{"id": 1, "number": "10', headers={"Content-Type": "application/json"})
+HTML_PAGE = httpx.Response(
+    200, content=b"<!DOCTYPE html><html><head><title>Shop &amp; Co - Home</title></head><body>Hi</body></html>",
+    headers={"Content-Type": "text/html; charset=UTF-8"},
+)
+EMPTY = httpx.Response(200, content=b"", headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("bad", [CUT_OFF, HTML_PAGE, EMPTY], ids=["cut-off", "html", "empty"])
+def test_a_success_whose_body_is_not_json_is_retried_like_a_5xx(bad: httpx.Response) -> None:
+    script = Script(bad, bad, ok({"orders": []}))
+    http, waits = make(script, backoff=1.0)
+    assert http.get("/orders").json() == {"orders": []}
+    assert len(script.requests) == 3
+    assert waits == [1.0, 2.0]  # the backoff of a 5xx
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        (CUT_OFF, rf"HTTP 200 with an answer that is not JSON, or cut off \({len(CUT_OFF.content)} bytes: Unterminated string"),
+        (HTML_PAGE, r"HTTP 200 with an HTML page \('Shop & Co - Home'\) where the API sends JSON"),
+        (EMPTY, r"HTTP 200 with an empty answer where the API sends JSON"),
+    ],
+    ids=["cut-off", "html", "empty"],
+)
+def test_after_the_last_try_a_bad_body_is_an_error_naming_the_request_and_what_came(bad: httpx.Response, words: str) -> None:
+    http, _ = make(Script(bad), max_attempts=3)
+    with pytest.raises(RetryableError) as caught:
+        http.get("/orders", params={"page": 3, "per_page": 100}, label="orders, page 3")
+    message = str(caught.value)
+    assert message.startswith("GET /orders?page=3&per_page=100 (orders, page 3) on cart.example.test failed after 3 attempts: ")
+    assert re.search(words, message), message
+    assert "could not reach" not in message
+
+
+def test_the_expected_json_shape_is_checked_and_none_takes_any_body() -> None:
+    http, _ = make(Script(ok([1, 2]), ok([1, 2]), ok({"a": 1})))
+    assert http.get("/thing", expect=dict).json() == {"a": 1}  # two lists refused, then the object
+    http, _ = make(Script(httpx.Response(200, content=b"PK\x03\x04 a zip file")))
+    assert http.get("/export.zip", expect=None).content.startswith(b"PK")
+    http, _ = make(Script(httpx.Response(204)))
+    assert http.delete("/orders/1").status_code == 204
+
+
+def test_a_bad_body_to_a_request_that_must_not_be_repeated_is_not_sent_again() -> None:
+    script = Script(CUT_OFF, ok())
+    http, waits = make(script)
+    with pytest.raises(RetryableError, match="failed after 1 attempt: HTTP 200 with an answer that is not JSON.*may have acted on it"):
+        http.post("/orders", json={"number": "1001"}, idempotent=False)
+    assert len(script.requests) == 1 and waits == []
+
+
+def test_rate_limit_answers_use_no_attempt() -> None:
+    """cut-off, cut-off, THROTTLED, cut-off, cut-off, then the answer: five attempts are enough."""
+    throttled = httpx.Response(200, json={"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]})
+    script = Script(CUT_OFF, CUT_OFF, throttled, CUT_OFF, CUT_OFF, ok({"data": {}}))
+    pacer = RecordingPacer(waits=[], hints=[None, None, 3.0, None, None, None])
+    http, waits = make(script, pacer=pacer, max_attempts=5, backoff=1.0)
+    assert http.post("/graphql.json", json={"query": "{ shop { name } }"}).json() == {"data": {}}
+    assert waits == [1.0, 2.0, 3.0, 4.0, 8.0]  # backoff, backoff, the pacer's wait, backoff on from attempt 3
+
+
+def test_a_429_uses_no_attempt_either() -> None:
+    limited = httpx.Response(429, headers={"Retry-After": "1"}, json={"errors": "Exceeded 2 calls per second"})
+    script = Script(httpx.Response(500), limited, limited, httpx.Response(500), ok())
+    http, _ = make(script, max_attempts=3)
+    assert http.get("/orders").status_code == 200
+
+
+def test_the_last_error_says_the_cart_answered_when_it_did() -> None:
+    script = Script(httpx.RemoteProtocolError("peer closed connection without sending complete message body"), CUT_OFF)
+    http, _ = make(script, max_attempts=4)
+    with pytest.raises(RetryableError) as caught:
+        http.get("/orders")
+    message = str(caught.value)
+    assert "failed after 4 attempts: HTTP 200 with an answer that is not JSON" in message
+    assert "before that: the connection broke before the answer was complete (RemoteProtocolError" in message
+    assert "could not reach" not in message
+
+
+def test_a_drivers_transient_fault_in_a_success_is_retried() -> None:
+    internal = httpx.Response(200, json={"errors": [{"message": "Internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+    script = Script(internal, ok({"data": {"shop": {}}}))
+
+    def transient(response: httpx.Response, body: object) -> str | None:
+        codes = {e["extensions"]["code"] for e in body.get("errors", [])} if isinstance(body, dict) else set()
+        return "INTERNAL_SERVER_ERROR: Internal error" if "INTERNAL_SERVER_ERROR" in codes else None
+
+    http, waits = make(script, transient_fault=transient)
+    assert http.post("/graphql.json", json={}).json() == {"data": {"shop": {}}}
+    assert len(waits) == 1
+    http, _ = make(Script(internal), transient_fault=transient, max_attempts=2)
+    with pytest.raises(RetryableError, match="failed after 2 attempts: HTTP 200 with INTERNAL_SERVER_ERROR: Internal error"):
+        http.post("/graphql.json", json={})
+
+
+# -- where requests may go (issue 18.1, 18.2) ----------------------------------------------------
+
+
+def test_a_redirect_within_the_api_is_followed_with_its_credentials() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/old"):
+            return httpx.Response(307, headers={"Location": f"{BASE}/new"})
+        return ok({"here": request.headers.get("X-Token")})
+
+    http, _ = make(Script(answer), headers={"X-Token": SECRET})
+    assert http.get("/old").json() == {"here": SECRET}
+
+
+@pytest.mark.parametrize("target", ["https://elsewhere.example.test/api/orders", "http://cart.example.test/api/orders",
+                                    "https://cart.example.test:8443/api/orders"])
+def test_a_redirect_to_another_origin_is_not_followed(target: str) -> None:
+    script = Script(httpx.Response(307, headers={"Location": target}), ok())
+    http, _ = make(script, headers={"X-Token": SECRET})
+    with pytest.raises(FatalError, match="redirected the request to .*another address; ecom does not follow"):
+        http.get("/orders")
+    assert len(script.requests) == 1  # nothing was sent to the other origin
+
+
+@pytest.mark.parametrize(
+    ("url", "allow", "error"),
+    [
+        ("http://cart.example.test/api", False, "plain HTTP to another machine"),
+        ("file:///etc/passwd", False, "is not a web address"),
+        ("ftp://cart.example.test/api", False, "is not a web address"),
+        ("http://127.0.0.1:8080/api", False, None),
+        ("http://localhost:8080/api", False, None),
+        ("http://cart.example.test/api", True, None),
+    ],
+)
+def test_every_request_checks_the_scheme_and_plain_http(url: str, allow: bool, error: str | None) -> None:
+    script = Script(ok())
+    connection = Connection(website_name="Shop", api_url=url, password=SecretStr(SECRET), transport=httpx.MockTransport(script))
+    with CartHTTP(connection, allow_plain_http=allow, sleep=lambda s: None) as http:
+        if error is None:
+            assert http.get("/orders").status_code == 200
+        else:
+            with pytest.raises(ConfigError, match=error):
+                http.get("/orders")
+            assert script.requests == []

@@ -128,3 +128,13 @@ def test_download_gives_up_as_retryable(naps):
     with pytest.raises(RetryableError, match="Could not download the file"):
         download(connection(files), "https://s.example.test/f", io.BytesIO())
     assert len(files.requests) == 1, "a refused (expired) link is not asked again"
+
+
+@pytest.mark.parametrize("url", ["https://admin:hunter22@shop.example.com:99999", "admin:hunter22@shop.example.com",
+                                 "http://admin:hunter22 x@shop.example.com"])
+def test_an_api_url_holding_a_password_is_refused_without_repeating_it(url):
+    from ecom.http import normalise_api_url
+
+    with pytest.raises(ValueError, match="holds a user name or password") as caught:
+        normalise_api_url(url)
+    assert "hunter22" not in str(caught.value)

@@ -243,7 +243,8 @@ def test_import_push_and_export_against_test_cart(ecom_db, ecom_plugins) -> None
         session.flush()
         general = General(update_inventory=True, import_products=True, import_product_group="Web", export_products=True)
         integrations.create(
-            session, "tc", "testcart", api_url="https://shop.test", settings=IntegrationSettings(general=general)
+            session, "tc", "testcart", api_url="https://shop.test", password=connection.password.get_secret_value(),
+            settings=IntegrationSettings(general=general),
         )
 
     def phase(function, **kwargs):

@@ -4,8 +4,11 @@ Each driver ships a :class:`FakeCart` built from its cart's public documentation
 application serving the same paths, auth, pagination, limits and error bodies as the real API.
 It runs in process (:meth:`FakeCart.transport`, an httpx transport) or on a loopback port
 (:meth:`FakeCart.serve`). The base class adds what every fake needs and no cart defines: a log of
-the requests it answered, and failures injected on demand (429 with ``Retry-After``, 5xx, slow
-answers) so retries can be tested against the cart's own error shapes.
+the requests it answered, failures injected on demand (429 with ``Retry-After``, 5xx, slow
+answers) so retries can be tested against the cart's own error shapes, answers whose body is not
+the API's (:meth:`FakeCart.garble_next`: cut off, an HTML page, empty, each with a 2xx status, as
+a proxy, a caching plugin or a dropped connection deliver them), and redirects
+(:meth:`FakeCart.redirect_next`).
 
 The abstract methods are the fake's side of the conformance suite: ways to seed the cart and to
 look at its state that the driver's API calls cannot fake.
@@ -47,6 +50,16 @@ class _Failure:
     delay: float
 
 
+#: How :meth:`FakeCart.garble_next` can spoil a successful answer.
+GARBLES = ("cut_off", "html", "empty")
+
+#: The page a fake serves for ``garble_next("html")`` unless it has its cart's own.
+HTML_PAGE = b"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Just a moment...</title></head>
+<body><h1>Checking your connection</h1><p>This page is served in place of the one you asked for.</p></body></html>
+"""
+
+
 class FakeCart(abc.ABC):
     """Base of every driver's fake cart. Subclasses implement :meth:`app` and the state methods."""
 
@@ -59,6 +72,8 @@ class FakeCart(abc.ABC):
         self._open = threading.Event()
         self._open.set()
         self._failures: deque[_Failure] = deque()
+        self._garbles: deque[str] = deque()
+        self._redirects: deque[tuple[int, str]] = deque()
         self._lock = threading.RLock()
 
     # -- the cart's API ---------------------------------------------------------------------
@@ -77,6 +92,10 @@ class FakeCart(abc.ABC):
         if retry_after is not None:
             headers.append(("Retry-After", f"{retry_after:g}"))
         return headers, b'{"error": "injected failure"}'
+
+    def html_page(self) -> bytes:
+        """The HTML page served for :meth:`garble_next` ``("html")``; a fake may serve its cart's."""
+        return HTML_PAGE
 
     # -- the fake's side of the conformance suite --------------------------------------------
 
@@ -115,6 +134,27 @@ class FakeCart(abc.ABC):
         with self._lock:
             self._failures.extend(_Failure(status, retry_after, delay) for _ in range(times))
 
+    #: More kinds of spoiled answer a fake serves through :meth:`faulty_answer` (e.g. a GraphQL
+    #: cart's errors inside a 200); they share one queue with :data:`GARBLES`, in order.
+    answer_faults: tuple[str, ...] = ()
+
+    def garble_next(self, kind: str, *, times: int = 1) -> None:
+        """Serve the next ``times`` requests as usual (the cart acts on them) but answer with a
+        body that is not the API's, under the answer's own 2xx status (200 for an error):
+        ``cut_off`` (the first half of the real body), ``html`` (:meth:`html_page`, as
+        ``text/html``) or ``empty`` (no body at all); or one of the fake's own
+        :attr:`answer_faults`."""
+        if kind not in GARBLES + self.answer_faults:
+            raise ValueError(f"garble_next: {kind!r} is not one of {', '.join(GARBLES + self.answer_faults)}")
+        with self._lock:
+            self._garbles.extend([kind] * times)
+
+    def redirect_next(self, location: str, *, status: int = 307, times: int = 1) -> None:
+        """Answer the next ``times`` requests with a redirect to ``location`` (a full URL, to which
+        the request's path and query are added), without serving them."""
+        with self._lock:
+            self._redirects.extend([(status, location)] * times)
+
     def pause(self) -> None:
         """Hold every request until :meth:`resume` (at most a minute): a cart that hangs."""
         self._open.clear()
@@ -123,9 +163,11 @@ class FakeCart(abc.ABC):
         self._open.set()
 
     def clear_failures(self) -> None:
-        """Forget injected failures not served yet."""
+        """Forget injected failures, garbles and redirects not served yet."""
         with self._lock:
             self._failures.clear()
+            self._garbles.clear()
+            self._redirects.clear()
 
     def writes(self) -> list[LoggedRequest]:
         """The requests answered so far that changed the cart."""
@@ -139,6 +181,8 @@ class FakeCart(abc.ABC):
         query = environ.get("QUERY_STRING", "")
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
+            redirect = self._redirects.popleft() if failure is None and self._redirects else None
+            garble = self._garbles.popleft() if failure is None and redirect is None and self._garbles else None
         self._open.wait(timeout=60)
         if self.latency:
             time.sleep(self.latency)
@@ -154,13 +198,44 @@ class FakeCart(abc.ABC):
             headers, payload = self.failure_response(failure.status, failure.retry_after)
             recording_start(f"{failure.status} {httpx.codes.get_reason_phrase(failure.status)}", headers)
             result: Iterable[bytes] = [payload]
+        elif redirect is not None:
+            status, location = redirect
+            target = location.rstrip("/") + path + (f"?{query}" if query else "")
+            recording_start(f"{status} {httpx.codes.get_reason_phrase(status)}", [("Location", target), ("Content-Length", "0")])
+            result = [b""]
+        elif garble is not None:
+            with self._lock:
+                result = [self._garbled(garble, environ, recording_start)]
         else:
             with self._lock:
                 result = list(self.app(environ, recording_start))
         with self._lock:
-            write = failure is None and self.is_write(method, path, body)
+            write = failure is None and redirect is None and self.is_write(method, path, body)
             self.requests.append(LoggedRequest(method, path, query, captured.get("status", 0), write))
         return result
+
+    def faulty_answer(self, kind: str, environ: dict[str, Any], start_response: Any) -> bytes:
+        """Answer a request with one of :attr:`answer_faults` (the fake's own kinds)."""
+        raise NotImplementedError(kind)
+
+    def _garbled(self, kind: str, environ: dict[str, Any], start_response: Any) -> bytes:
+        if kind not in GARBLES:
+            return self.faulty_answer(kind, environ, start_response)
+        held: dict[str, Any] = {}
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            held["status"], held["headers"] = status, headers
+
+        real = b"".join(self.app(environ, hold))
+        status = held["status"] if held["status"].startswith("2") else "200 OK"
+        headers = [(k, v) for k, v in held["headers"] if k.lower() not in ("content-length", "content-type")]
+        if kind == "html":
+            body, kind_header = self.html_page(), "text/html; charset=UTF-8"
+        else:
+            body = real[: len(real) // 2] if kind == "cut_off" else b""
+            kind_header = dict((k.lower(), v) for k, v in held["headers"]).get("content-type", "application/json")
+        start_response(status, [*headers, ("Content-Type", kind_header), ("Content-Length", str(len(body)))])
+        return body
 
     def transport(self) -> httpx.WSGITransport:
         """An in-process httpx transport answering from this fake."""

@@ -39,8 +39,13 @@ def describe_cart() -> CartInfo:
     """Describe the cart this driver talks to: its kind, title, what the four connection fields
     mean for it, and how its order statuses map to the six web order statuses.
 
-    Every driver implements it; ``ecom plugins list``, ``ecom integration add`` and the docs
-    read it.
+    It may also say how the core checks the connection fields when they are saved: which ones
+    the cart requires (``required``), the API paths an admin may paste after the store's address
+    (``api_paths``, removed with a note), and the driver option that allows plain HTTP to another
+    machine (``plain_http_option``, only for a driver that then sends no secret in clear).
+
+    Every driver implements it; ``ecom plugins list``, ``ecom integration add`` / ``set`` /
+    ``apply`` and the docs read it.
 
     :return: a :class:`~ecom.records.CartInfo`.
     """

@@ -18,7 +18,7 @@ What the helper does for every request:
   ``max_wait`` ends the retries at once: the job engine reschedules the job rather than sleep
   for minutes. The last failure raises :class:`~ecom.errors.RetryableError` naming the method,
   the path and what the cart said. A request marked ``idempotent=False`` is retried only when
-  the cart cannot have acted on it (429, connection refused);
+  the cart cannot have acted on it (429, connection refused), and its error says it may have;
 - **errors**: 401/403 raise :class:`~ecom.errors.AuthError`, other 4xx
   :class:`~ecom.errors.RejectedError`, each with the cart's own words, which the driver's
   ``error_message(response)`` extracts from its error body (:func:`default_error_message`
@@ -28,12 +28,26 @@ What the helper does for every request:
   ``THROTTLED`` comes as HTTP 200);
 - **redaction**: the connection's secrets, auth header values, and query parameters that look
   like secrets (:data:`SECRET_PARAMS`) never reach a log line or an error message. Logging is
-  at debug level on the ``ecom.http`` logger.
+  at debug level on the ``ecom.http`` logger;
+- **bodies**: a success must carry the JSON the API sends (``expect``: any JSON by default, or
+  a type); a body cut off, an HTML page or an empty one is a transport fault, retried like a 5xx,
+  and so is a passing fault the driver finds inside a success (``transient_fault``: Shopify's
+  GraphQL ``INTERNAL_SERVER_ERROR``). Rate-limit answers (429, a pacer's hint) are waited out
+  without using up an attempt (at most ``max_throttled`` in a row). After the last attempt the
+  error names the request (method, path, query, the driver's ``label``) and what each attempt
+  got, saying "could not reach the cart" only when it could not;
+- **where requests go**: every request, and every redirect, is checked before it is sent: an
+  http(s) URL; plain HTTP only to this machine (unless the driver says it sends no secret in
+  clear, ``allow_plain_http``); and never an origin other than the API's. A redirect within the
+  API is followed; one to another origin (host, port or scheme) is not, so no credential header
+  goes there: :class:`~ecom.errors.FatalError` says so.
 
-Beside the client, for any cart: :class:`OAuth1` (one-legged OAuth 1.0a signing, for carts that
-require it over plain HTTP), :func:`plain_http_allowed` (plain HTTP only to this machine unless the
-admin allows it), :func:`html_text` (a cart's HTML error page as words) and :func:`download` (a
-file from a signed URL, streamed, retried, without the API's auth).
+Beside the client, for any cart: :func:`normalise_api_url` (an API URL as an admin typed it, made
+usable or refused in words; the core checks every saved URL with it), :class:`OAuth1` (one-legged
+OAuth 1.0a signing, for carts that require it over plain HTTP), :func:`plain_http_allowed` (plain
+HTTP only to this machine unless the admin allows it), :func:`html_text` (a cart's HTML error page
+as words) and :func:`download` (a file from a signed URL, streamed, retried, without the API's
+auth).
 
 Waiting goes through ``sleep`` (default :func:`default_sleep`, looked up at call time so a test
 suite can patch ``ecom.http.default_sleep``), and Retry-After dates are read against ``clock``.
@@ -60,7 +74,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 import httpx
 
 from ecom import __version__
-from ecom.errors import AuthError, ConfigError, DriverError, RejectedError, RetryableError
+from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
 from ecom.records import Connection
 
 log = logging.getLogger("ecom.http")
@@ -222,7 +236,15 @@ class CartHTTP:
     :param max_backoff: the largest backoff delay.
     :param max_wait: the longest the helper waits before one retry; a longer ``Retry-After``
         gives up at once with :class:`~ecom.errors.RetryableError`.
+    :param max_throttled: how many rate-limit answers in a row (429, or a pacer's retry hint) the
+        helper waits out for one request; they use none of its ``max_attempts``.
     :param pacer: the driver's :class:`Pacer`, or None.
+    :param transient_fault: for a cart that reports some passing faults inside a success (Shopify's
+        GraphQL ``INTERNAL_SERVER_ERROR``): given a 2xx response and its parsed JSON body (only
+        for requests whose body is checked, see ``expect``), words saying what passing fault it
+        holds, or None. Such an answer is retried like a 5xx.
+    :param allow_plain_http: let ``http://`` reach another machine than this one: only for a
+        driver that sends no secret in clear (e.g. OAuth 1.0a signing) and an admin who said so.
     :param error_message: extracts the cart's words from an error response.
     :param secrets: more values to redact (e.g. a consumer key sent in the username field).
     :param sleep: how to wait; default :func:`default_sleep`.
@@ -243,7 +265,10 @@ class CartHTTP:
         backoff: float = 0.5,
         max_backoff: float = 30.0,
         max_wait: float = 60.0,
+        max_throttled: int = 10,
         pacer: Pacer | None = None,
+        transient_fault: Callable[[httpx.Response, Any], str | None] | None = None,
+        allow_plain_http: bool = False,
         error_message: Callable[[httpx.Response], str] = default_error_message,
         secrets: Iterable[str] = (),
         sleep: Callable[[float], None] | None = None,
@@ -253,6 +278,7 @@ class CartHTTP:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts, self.backoff, self.max_backoff, self.max_wait = max_attempts, backoff, max_backoff, max_wait
+        self.max_throttled, self.transient_fault, self.allow_plain_http = max_throttled, transient_fault, allow_plain_http
         self.pacer, self.error_message = pacer, error_message
         self._sleep, self._clock, self._random = sleep, clock, random
         self.redact = Redactor([*connection.secrets, *secrets])
@@ -274,8 +300,11 @@ class CartHTTP:
             params=params,
             timeout=timeout,
             transport=connection.transport,
-            follow_redirects=True,
+            follow_redirects=True,  # within the API's origin only: see _check_url
+            event_hooks={"request": [self._check_url]},
         )
+        base = self.client.base_url
+        self._origin = (base.scheme, base.host, base.port)
 
     # -- the verbs ----------------------------------------------------------------------------
 
@@ -303,6 +332,8 @@ class CartHTTP:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
+        expect: type | tuple[type, ...] | None = object,
+        label: str | None = None,
     ) -> httpx.Response:
         """Send a request, retrying what is worth retrying; return a successful response.
 
@@ -310,56 +341,94 @@ class CartHTTP:
         :param json: a JSON body.
         :param idempotent: False for a request the cart must not receive twice (e.g. create an
             order): it is then retried only on 429 and refused connections.
+        :param expect: what the body of a success must be: JSON of this type (``object``, the
+            default: any JSON; ``dict``: a JSON object), or None to take any body (a file). A
+            success whose body is not that (cut off, an HTML page, empty) is a transport fault,
+            retried like a 5xx. 204/205 answers and HEAD requests carry no body and pass.
+        :param label: what the request is, in the admin's words (``orders after cursor X``),
+            added to its error messages; the method, path and query are always named.
         :raises RetryableError: the cart kept failing, or asked to wait longer than ``max_wait``.
         :raises AuthError: 401 or 403.
         :raises RejectedError: any other 4xx.
-        :raises ConfigError: the API URL is not a usable http(s) URL.
+        :raises FatalError: the cart redirected the request to another origin.
+        :raises ConfigError: the API URL is not a usable http(s) URL, or is plain HTTP to
+            another machine.
         """
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        for attempt in range(1, self.max_attempts + 1):
+        name = self._name(method, path, query, label)
+        failures: list[str] = []  # what went wrong at each attempt used
+        throttled = 0  # answers asking to wait (rate limits): they use no attempt
+        while True:
             self._pause(self.pacer.wait() if self.pacer else 0.0, "pacing", method, path)
             status: int | None = None
             try:
                 response = self.client.request(method, path, params=query, json=json, headers=headers)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-                raise ConfigError(self.redact(f"The API URL is not usable for {method} {path}: {exc}")) from None
+                raise ConfigError(self.redact(f"The API URL is not usable for {name}: {exc}")) from None
             except httpx.TransportError as exc:
                 what = _transport_words(exc)
-                log.debug(self.redact(f"{method} {path} failed: {what} (attempt {attempt}/{self.max_attempts})"))
+                failures.append(what)
+                log.debug(self.redact(f"{name} failed: {what} (attempt {len(failures)}/{self.max_attempts})"))
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
                 if not (idempotent or unsent):
-                    raise self._give_up(method, path, attempt, what, None) from None
-                wait = self._backoff(attempt)
+                    raise self._give_up(name, failures, throttled, None, maybe_done=True) from None
+                wait = self._backoff(len(failures))
             except httpx.RequestError as exc:  # too many redirects, undecodable body...
-                raise DriverError(self.redact(f"{method} {path}: {type(exc).__name__}: {exc}")) from None
+                raise DriverError(self.redact(f"{name}: {type(exc).__name__}: {exc}")) from None
             else:
                 status = response.status_code
                 log.debug(
                     "%s %s -> %s (attempt %d/%d)",
-                    method, self.redact(str(response.request.url)), status, attempt, self.max_attempts,
+                    method, self.redact(str(response.request.url)), status, len(failures) + 1, self.max_attempts,
                 )
                 hint = self.pacer.observe(response) if self.pacer else None
-                if hint is None and status not in RETRY_STATUSES:
-                    if status < 400:
-                        return response
+                if hint is not None or status == 429:
+                    # The cart answered and asked us to slow down: wait as asked, using no attempt.
+                    what = f"HTTP {status}: {self._cart_words(response)}"
+                    throttled += 1
+                    asked = hint if hint is not None else retry_after(response, self._clock())
+                    if asked is not None and asked > self.max_wait:
+                        raise RetryableError(
+                            self.redact(
+                                f"{name}: the cart asked to retry after {asked:g}s, longer than the "
+                                f"{self.max_wait:g}s this job waits; last answer {what}"
+                            ),
+                            status=status,
+                        )
+                    if throttled > self.max_throttled:
+                        host = self.client.base_url.host
+                        raise RetryableError(self.redact(
+                            f"{name}{' on ' + host if host else ''}: the cart asked {throttled} times in a row to slow "
+                            f"down, last {what}"
+                        ), status=status)
+                    wait = asked if asked is not None else self._backoff(throttled)
+                    self._pause(wait, f"rate limited ({throttled} so far) after {what}", method, path)
+                    continue
+                if status in RETRY_STATUSES:
+                    what = f"HTTP {status}: {self._cart_words(response)}"
+                elif status >= 400:
                     raise self._refusal(method, path, response)
-                what = f"HTTP {status}: {self._cart_words(response)}"
-                if hint is None and not (idempotent or status == 429):
-                    raise self._give_up(method, path, attempt, what, status) from None
-                asked = hint if hint is not None else retry_after(response, self._clock())
+                else:
+                    fault = self._fault(method, response, expect)
+                    if fault is None:
+                        return response
+                    what = f"HTTP {status} with {fault}"
+                failures.append(what)
+                if not idempotent:
+                    raise self._give_up(name, failures, throttled, status, maybe_done=True) from None
+                asked = retry_after(response, self._clock()) if status in RETRY_STATUSES else None
                 if asked is not None and asked > self.max_wait:
                     raise RetryableError(
                         self.redact(
-                            f"{method} {path}: the cart asked to retry after {asked:g}s, longer than the "
+                            f"{name}: the cart asked to retry after {asked:g}s, longer than the "
                             f"{self.max_wait:g}s this job waits; last answer {what}"
                         ),
                         status=status,
                     )
-                wait = asked if asked is not None else self._backoff(attempt)
-            if attempt == self.max_attempts:
-                raise self._give_up(method, path, attempt, what, status)
-            self._pause(wait, f"retry {attempt + 1}/{self.max_attempts} after {what}", method, path)
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+                wait = asked if asked is not None else self._backoff(len(failures))
+            if len(failures) >= self.max_attempts:
+                raise self._give_up(name, failures, throttled, status)
+            self._pause(wait, f"retry {len(failures) + 1}/{self.max_attempts} after {failures[-1]}", method, path)
 
     # -- pagination ---------------------------------------------------------------------------
 
@@ -405,11 +474,69 @@ class CartHTTP:
         cls = AuthError if status in (401, 403) else RejectedError
         return cls(self.redact(f"{words} (HTTP {status} on {method} {path})"), status=status)
 
-    def _give_up(self, method: str, path: str, attempts: int, what: str, status: int | None) -> RetryableError:
+    def _name(self, method: str, path: str, query: Mapping[str, Any], label: str | None) -> str:
+        """The request as error messages name it: method, path, query (which page), label."""
+        shown = "&".join(f"{k}={v}" for k, v in query.items())
+        name = f"{method} {path}" + (f"?{shown}" if shown else "")
+        return self.redact(name + (f" ({label})" if label else ""))
+
+    def _fault(self, method: str, response: httpx.Response, expect: type | tuple[type, ...] | None) -> str | None:
+        """Why a success status is not a usable answer (words), or None when it is."""
+        if expect is None or method == "HEAD" or response.status_code in (204, 205):
+            return None  # no body to check
+        content = response.content
+        if not content.strip():
+            return "an empty answer where the API sends JSON"
+        try:
+            body = response.json()
+        except ValueError as exc:
+            if "html" in response.headers.get("Content-Type", "").lower() or content.lstrip()[:1] == b"<":
+                title = re.search(rb"<title[^>]*>(.*?)</title>", content, re.IGNORECASE | re.DOTALL)
+                named = f" ({html_text(title.group(1).decode('utf-8', 'replace'))[:80]!r})" if title else ""
+                return f"an HTML page{named} where the API sends JSON"
+            return f"an answer that is not JSON, or cut off ({len(content)} bytes: {exc})"
+        if not isinstance(body, expect):
+            return f"JSON of the wrong shape (a {type(body).__name__} where the API sends {_shape(expect)})"
+        return self.transient_fault(response, body) if self.transient_fault is not None else None
+
+    def _give_up(
+        self, name: str, failures: list[str], throttled: int, status: int | None, *, maybe_done: bool = False
+    ) -> RetryableError:
+        """The error after the last attempt: the last failure, then the earlier ones in short."""
+        attempts = len(failures)
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         host = self.client.base_url.host  # which cart, for an admin with several
         where = f" on {host}" if host else ""
-        return RetryableError(self.redact(f"{method} {path}{where} failed after {tries}: {what}"), status=status)
+        words = f"{name}{where} failed after {tries}: {failures[-1]}"
+        earlier = {what: failures[:-1].count(what) for what in failures[:-1] if what != failures[-1]}
+        if earlier:
+            words += "; before that: " + "; ".join(f"{what} ({n}x)" if n > 1 else what for what, n in earlier.items())
+        if throttled:
+            words += f"; the cart also asked {throttled} time{'s' if throttled > 1 else ''} to slow down"
+        if maybe_done:
+            words += "; it was not sent again, as the cart may have acted on it"
+        return RetryableError(self.redact(words), status=status)
+
+    def _check_url(self, request: httpx.Request) -> None:
+        """Before every request, redirects included: an http(s) URL, plain HTTP only where
+        allowed, and never another origin than the API's (its credentials would go there)."""
+        url = request.url
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ConfigError(self.redact(
+                f"The API URL is not usable: {str(url)!r} is not a web address (https://...)."
+            ))
+        if (url.scheme, url.host, url.port) != self._origin:
+            raise FatalError(self.redact(
+                f"{request.method} {url.path}: the cart redirected the request to {url.scheme}://{url.host}"
+                f"{':' + str(url.port) if url.port else ''}, "
+                "another address; ecom does not follow an API call there, as its credentials would go along. "
+                "If the cart has moved, set its API URL to the new address."
+            ))
+        if url.scheme == "http" and not plain_http_allowed(str(url), allow=self.allow_plain_http):
+            raise ConfigError(self.redact(
+                f"The API URL {str(self.client.base_url).rstrip('/')!r} is plain HTTP to another machine: the credentials would "
+                "cross the network unencrypted. Use the cart's https:// address."
+            ))
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": a delay in [ceiling/2, ceiling]."""
@@ -424,9 +551,25 @@ class CartHTTP:
 
 
 def _transport_words(exc: httpx.TransportError) -> str:
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not reach the cart"
+    """What went wrong on the wire, saying whether the cart was reached at all."""
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        kind = "could not reach the cart"
+    elif isinstance(exc, httpx.PoolTimeout):
+        kind = "timed out waiting for a free connection"
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = "timed out waiting for the cart's answer"
+    elif isinstance(exc, httpx.WriteError):
+        kind = "the connection broke while sending the request"
+    else:  # RemoteProtocolError, ReadError: the cart was reached, its answer did not arrive whole
+        kind = "the connection broke before the answer was complete"
     detail = str(exc)
     return f"{kind} ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
+def _shape(expect: type | tuple[type, ...]) -> str:
+    names = {dict: "an object", list: "a list", str: "a string"}
+    kinds = expect if isinstance(expect, tuple) else (expect,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
 def page_numbers(
@@ -494,6 +637,62 @@ def plain_http_allowed(url: str, *, allow: bool = False) -> bool:
     return parts.scheme == "http" and (allow or is_loopback(parts.hostname))
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")  # "https:", "file:", not "localhost:8080"
+
+
+def normalise_api_url(url: str, *, api_paths: Iterable[str] = (), allow_plain_http: bool = False) -> tuple[str, list[str]]:
+    """An API URL as an admin typed it, made usable: ``(url, notes)``, the notes saying what was
+    changed. ``https://`` is added when no scheme is given; a path matching one of ``api_paths``
+    (regular expressions of the API's own paths, which the driver adds itself) is removed from the
+    end; a trailing ``/`` goes. Blank stays blank.
+
+    :raises ValueError: words saying why the URL cannot be used: a scheme other than http(s), no
+        host, a bad port, a user name or password inside it, a query or fragment, spaces, or plain
+        HTTP to another machine (unless ``allow_plain_http``).
+    """
+    text = url.strip()
+    if not text:
+        return "", []
+    shown = re.sub(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#@]*@", r"\1", text)  # never show a user name or password
+    if shown != text:
+        raise ValueError("the API URL holds a user name or password: give them as the username and password, which are kept encrypted")
+    notes = []
+    if any(c.isspace() for c in text):
+        raise ValueError(f"{shown!r} contains spaces: give the cart's address alone, e.g. https://shop.example.com")
+    if "://" not in text:
+        if _SCHEME.match(text):
+            raise ValueError(f"{shown!r} is not a web address: it must start with https://")
+        text = "https://" + text
+        notes.append(f"no scheme given: {text} is used")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValueError(f"{shown!r} is not a web address: it must start with https:// (http:// only for a cart on this machine)")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("the API URL holds a user name or password: give them as the username and password, which are kept encrypted")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValueError(f"{shown!r} has a port that is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ValueError(f"{shown!r} names no host: give the cart's address, e.g. https://shop.example.com")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError(f"{shown!r} has a query or fragment (?... or #...): give the cart's address alone")
+    path = parts.path.rstrip("/")
+    for pattern in api_paths:
+        found = re.search(f"(?:{pattern})$", path, re.IGNORECASE)
+        if found and found.group(0):
+            path = path[: found.start()].rstrip("/")
+            notes.append(f"{found.group(0)} is the API's own path, which the driver adds: {scheme}://{parts.netloc}{path} is used")
+            break
+    if scheme == "http" and not (allow_plain_http or is_loopback(parts.hostname)):
+        raise ValueError(
+            f"{shown!r} is plain HTTP to another machine: the credentials would cross the network unencrypted; "
+            "use the cart's https:// address"
+        )
+    return f"{scheme}://{parts.netloc}{path}", notes
+
+
 def percent(text: str) -> str:
     """RFC 3986 percent-encoding, as OAuth 1.0a signs (only ``A-Z a-z 0-9 - . _ ~`` stay)."""
     return quote(text, safe="")
@@ -544,6 +743,7 @@ def download(
     max_attempts: int = 3,
     backoff: float = 1.0,
     timeout: float | httpx.Timeout = 60.0,
+    check: Callable[[IO[bytes]], str | None] | None = None,
 ) -> None:
     """Stream the file at ``url`` into ``into``, retrying a failed download from the start.
 
@@ -552,7 +752,9 @@ def download(
     to read it is worth a later retry of the job: after ``max_attempts`` tries (timeouts,
     connection errors and :data:`RETRY_STATUSES` are tried again after ``backoff`` seconds,
     doubled each time; other statuses end at once) it raises
-    :class:`~ecom.errors.RetryableError` saying ``Could not download {what}``.
+    :class:`~ecom.errors.RetryableError` saying ``Could not download {what}``. ``check`` reads
+    the file downloaded (from ``into``'s start) and says what is wrong with it (words) or None:
+    a file cut off or not in its format is downloaded again like a failed one.
     """
     start = into.tell()
     with httpx.Client(transport=connection.transport, timeout=timeout) as client:
@@ -564,7 +766,14 @@ def download(
                     response.raise_for_status()
                     for chunk in response.iter_bytes():
                         into.write(chunk)
-                return
+                into.seek(start)
+                fault = check(into) if check else None
+                into.seek(0, 2)
+                if fault is None:
+                    return
+                if attempt == max_attempts:
+                    raise RetryableError(f"Could not download {what}: {fault} (after {attempt} attempts)")
+                log.debug("download of %s is not usable (%s), attempt %d/%d", what, fault, attempt, max_attempts)
             except httpx.HTTPError as exc:
                 again = isinstance(exc, httpx.TransportError) or (
                     isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in RETRY_STATUSES
@@ -572,7 +781,7 @@ def download(
                 if not again or attempt == max_attempts:
                     raise RetryableError(f"Could not download {what}: {type(exc).__name__}") from None
                 log.debug("download of %s failed (%s), attempt %d/%d", what, type(exc).__name__, attempt, max_attempts)
-                default_sleep(backoff * 2 ** (attempt - 1))
+            default_sleep(backoff * 2 ** (attempt - 1))
 
 
 class _RedactHttpxLog(logging.Filter):

@@ -10,6 +10,10 @@
 - :func:`readiness_problems`: what an integration needs before it may be activated or synced.
 - :func:`freight_users`: which active integrations put freight through which ship methods, so a
   change to the ship methods list (``ecom import ship-methods``) cannot silently break them.
+- :func:`check_api_url` and :func:`required_problems`: the connection fields, by the rules of
+  :func:`ecom.http.normalise_api_url` (an http(s) URL, plain HTTP only to this machine, no secret
+  in it) and of the integration's driver (``CartInfo.required``, ``api_paths``,
+  ``plain_http_option``), when the driver is installed.
 - :func:`validation_problems`: pydantic's errors in the same ``path: message`` words.
 
 Every check returns a list of :class:`Problem`; the caller reports all of them at once.
@@ -27,6 +31,9 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from ecom import models as m
+from ecom.errors import EcomError
+from ecom.http import normalise_api_url
+from ecom.records import CartInfo
 from ecom.settings import IntegrationSettings
 
 PATH_ORDER = ("", "name", "cart", "active", "connection", "website_name", "api_url", "username", "password", "password_env", *IntegrationSettings.model_fields)
@@ -386,6 +393,50 @@ def readiness_problems(api_url: str, settings: IntegrationSettings, *, active: b
     if not settings.shipping.default_method:
         problems.append(Problem("shipping.default_method", f"required {when}: unmatched cart ship methods use it"))
     return problems
+
+
+# --- connection fields -----------------------------------------------------------------------
+
+
+def cart_info(cart_kind: str) -> CartInfo | None:
+    """What the driver of ``cart_kind`` says about its cart, or None when it is not installed."""
+    from ecom.plugins import drivers  # late: the plugin manager loads entry points
+
+    try:
+        driver = drivers().get(cart_kind)
+    except EcomError:
+        return None
+    return driver.info if driver else None
+
+
+def check_api_url(cart_kind: str, api_url: str, options: dict[str, Any] | None = None) -> tuple[str, list[Problem], list[str]]:
+    """``(api_url as saved, problems, notes)``: the URL normalised (``https://`` added, the
+    driver's API path removed) with a note per change, or a problem saying why it is refused.
+    ``options`` are the driver options (``general.driver_options``) the URL will be used with."""
+    info = cart_info(cart_kind)
+    option = info.plain_http_option if info else None
+    allow = bool(option and (options or {}).get(option) is True)
+    try:
+        url, notes = normalise_api_url(api_url, api_paths=info.api_paths if info else (), allow_plain_http=allow)
+    except ValueError as exc:
+        words = str(exc)
+        if option and "plain HTTP" in words:
+            words += f", or set general.driver_options.{option} = true (the {info.title} driver then sends no secret in clear)"  # type: ignore[union-attr]
+        return api_url.strip(), [Problem("api_url", words)], []
+    return url, [], notes
+
+
+def required_problems(cart_kind: str, present: dict[str, bool]) -> list[Problem]:
+    """A problem per connection field the driver requires and ``present`` says is empty
+    (``present`` maps field names to whether they have a value; fields left out are not checked)."""
+    info = cart_info(cart_kind)
+    if info is None:
+        return []
+    return [
+        Problem(name, f"required by the {info.title} driver: {getattr(info.fields, name)}")
+        for name in info.required
+        if name in present and not present[name]
+    ]
 
 
 # --- pydantic's errors in the same words -----------------------------------------------------

@@ -38,7 +38,7 @@ from sqlmodel import Session
 
 from ecom import integrations
 from ecom import models as m
-from ecom.integration_checks import Problem, check_data, readiness_problems
+from ecom.integration_checks import Problem, check_api_url, check_data, readiness_problems, required_problems
 from ecom.settings import IntegrationSettings
 
 PASSWORD_PLACEHOLDER = "<keep current password>"
@@ -141,6 +141,19 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
     if existing is not None and cart and cart != existing.cart_kind:
         problems.append(Problem("cart", f"integration {name!r} is a {existing.cart_kind} integration; to change its cart, remove it and add it again"))
     target_active = active if active is not None else bool(existing and existing.active)
+    kind = existing.cart_kind if existing is not None else cart
+    notes: list[str] = []
+    if kind and isinstance(connection.get("api_url"), str):  # the URL as it will be saved, or why not
+        options = settings.general.driver_options if settings is not None else {}
+        connection["api_url"], url_problems, notes = check_api_url(kind, connection["api_url"], options)
+        problems += [Problem(f"connection.{p.path}", p.message) for p in url_problems]
+    if kind:  # the fields the driver requires: all of them for a new integration, the ones given otherwise
+        present = {k: bool(v.strip()) for k, v in connection.items() if k in CONNECTION_FIELDS and isinstance(v, str)}
+        if existing is None:
+            present = {"website_name": False, "api_url": False, "username": False, **present, "password": password is not None}
+        elif "password" in connection or "password_env" in connection:
+            present["password"] = password is not None or integrations.password_is_set(existing)
+        problems += [Problem(f"connection.{p.path}", p.message) for p in required_problems(kind, present)]
     api_url = connection.get("api_url", existing.api_url if existing else "")
     if target_active and settings is not None and isinstance(api_url, str):
         problems += readiness_problems(api_url, settings, active=True)
@@ -148,7 +161,6 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
         raise integrations.SettingsError(failed, problems)
     assert name is not None and settings is not None
 
-    notes = []
     if "password" in connection and connection["password"] != PASSWORD_PLACEHOLDER:
         notes.append(f"{source} holds a password in clear: prefer password_env = \"VAR\" and delete the file's copy")
     fields = {k: connection[k] for k in CONNECTION_FIELDS if k in connection}
@@ -160,7 +172,7 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
             integrations.activate(session, integration)
         return ApplyResult(integration, created=True, changed=True, notes=notes)
 
-    changed = integrations.update_connection(session, existing, **fields)
+    changed = integrations.update_connection(session, existing, options=settings.general.driver_options, **fields)
     if password is not None:
         integrations.set_password(session, existing, password)
         changed = True
@@ -204,14 +216,16 @@ def _did_you_mean(key: str, known: Sequence[str]) -> str:
 # --- key=value edits (ecom integration set) --------------------------------------------------
 
 
-def set_values(session: Session, integration: m.Integration, assignments: Sequence[str]) -> list[str]:
+def set_values(
+    session: Session, integration: m.Integration, assignments: Sequence[str], *, notes: list[str] | None = None
+) -> list[str]:
     """Apply ``key=value`` edits: dotted settings paths, connection fields, or ``name``.
 
     A value is read as a TOML value where the setting is not text (``true``, ``12``,
     ``["Main", "East"]``, ``{ a = 1 }``); a list also takes ``a,b``; an empty value resets the
     setting to its default (or deletes a table row, e.g. ``sales_tax.states.NY=``). Everything is
     checked as ``apply`` checks a file, and nothing changes if anything is wrong. Returns the keys
-    changed.
+    changed; what was normalised (the API URL) is added to ``notes``.
     """
     problems: list[Problem] = []
     data = integrations.load_settings(session, integration).model_dump(mode="python", by_alias=True)
@@ -242,6 +256,13 @@ def set_values(session: Session, integration: m.Integration, assignments: Sequen
                 problems.append(Problem(key, exc.args[0]))
     settings, settings_problems = check_data(session, data)
     problems += settings_problems
+    options = settings.general.driver_options if settings is not None else {}
+    if "api_url" in fields:
+        fields["api_url"], url_problems, url_notes = check_api_url(integration.cart_kind, fields["api_url"], options)
+        problems += url_problems
+        if notes is not None:
+            notes.extend(url_notes)
+    problems += required_problems(integration.cart_kind, {k: bool(v.strip()) for k, v in fields.items()})
     if settings is not None:
         if integration.active:
             problems += readiness_problems(fields.get("api_url", integration.api_url), settings, active=True)
@@ -250,7 +271,7 @@ def set_values(session: Session, integration: m.Integration, assignments: Sequen
     if problems:
         raise integrations.SettingsError(f"Integration {integration.name!r} was not changed", problems)
     assert settings is not None
-    integrations.update_connection(session, integration, **fields)
+    integrations.update_connection(session, integration, options=options, **fields)
     if new_name is not None:
         integrations.rename(session, integration, new_name)
     integrations.save_settings(session, integration, settings)

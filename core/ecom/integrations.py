@@ -11,7 +11,10 @@ their own, pointing at back-office rows by id: state → item sales tax
 selected locations (:class:`~ecom.models.IntegrationLocation`).
 
 Saving checks every setting against the back office first (:mod:`ecom.integration_checks`): all
-problems are reported at once, in one :class:`SettingsError`, and nothing is saved. An integration
+problems are reported at once, in one :class:`SettingsError`, and nothing is saved. The
+connection fields are checked too: the API URL is normalised (``https://`` added, a pasted API
+path removed, each change in a note) or refused in words (not http(s), plain HTTP to another
+machine, a secret inside it), and a field the driver requires may not be empty. An integration
 is created inactive; it can be activated (and synced) only when it is ready: an API URL and a
 default ship method. While active, a change that would make it not ready is refused.
 The password is encrypted (:mod:`ecom.secrets`) and never returned in clear except inside a
@@ -39,10 +42,12 @@ from ecom.jobs.lifecycle import unfinished_job
 from ecom.integration_checks import (
     GRID_TABLES,
     Problem,
+    check_api_url,
     check_references,
     check_settings,
     name_ids,
     readiness_problems,
+    required_problems,
     validation_problems,
 )
 from ecom.records import Connection, ConnectionReport
@@ -130,11 +135,19 @@ def create(
     username: str = "",
     password: str | None = None,
     settings: IntegrationSettings | None = None,
+    notes: list[str] | None = None,
 ) -> m.Integration:
-    """A new, inactive integration with these connection fields and settings (validated first)."""
+    """A new, inactive integration with these connection fields and settings (validated first).
+
+    :param notes: where to add what was changed in the connection fields (the API URL normalised).
+    """
     problems = name_problems(session, name) + kind_problems(cart_kind)
     settings = settings or IntegrationSettings()
     problems += check_settings(session, settings)
+    api_url, url_problems, url_notes = check_api_url(cart_kind, api_url, settings.general.driver_options)
+    problems += url_problems + required_problems(cart_kind, {
+        "website_name": bool(website_name.strip()), "api_url": bool(api_url), "username": bool(username.strip()), "password": bool(password),
+    })
     if problems:
         raise SettingsError(f"Integration {name!r} was not added", problems)
     integration = m.Integration(
@@ -147,6 +160,8 @@ def create(
         integration.password_encrypted = secrets.encrypt(password, _url(session))
     _write_settings(session, integration, settings)
     log.info("integration %s (%s) created", name, cart_kind)
+    if notes is not None:
+        notes.extend(url_notes)
     return integration
 
 
@@ -168,14 +183,30 @@ def update_connection(
     website_name: str | None = None,
     api_url: str | None = None,
     username: str | None = None,
+    options: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
 ) -> bool:
     """Change connection fields (None = keep). Returns whether anything changed.
 
     Changing the API URL or the username forgets the last successful Test Connection: the new
     connection must be tested before the schedule runs again.
+
+    :param options: the driver options the new API URL will be used with (default: the saved ones).
+    :param notes: where to add what was changed in the fields given (the API URL normalised).
     """
     if api_url is not None and integration.active and not api_url.strip():
         raise SettingsError(f"Integration {integration.name!r} was not changed", [Problem("api_url", "required while the integration is active")])
+    problems: list[Problem] = []
+    if api_url is not None:
+        if options is None:
+            options = (integration.settings or {}).get("general", {}).get("driver_options") or {}
+        api_url, problems, url_notes = check_api_url(integration.cart_kind, api_url, options)
+        if notes is not None:
+            notes.extend(url_notes)
+    given = {"website_name": website_name, "api_url": api_url, "username": username}
+    problems += required_problems(integration.cart_kind, {k: bool(v.strip()) for k, v in given.items() if v is not None})
+    if problems:
+        raise SettingsError(f"Integration {integration.name!r} was not changed", problems)
     changed = reach = False
     if website_name is not None and website_name.strip() != integration.website_name:
         integration.website_name, changed = website_name.strip(), True
@@ -190,7 +221,11 @@ def update_connection(
 
 
 def set_password(session: Session, integration: m.Integration, password: str | None) -> None:
-    """Store ``password`` encrypted (None or "" removes it); forgets the last Test Connection."""
+    """Store ``password`` encrypted (None or "" removes it, unless the driver requires one);
+    forgets the last Test Connection."""
+    problems = required_problems(integration.cart_kind, {"password": bool(password)})
+    if problems:
+        raise SettingsError(f"Integration {integration.name!r} was not changed", problems)
     integration.password_encrypted = secrets.encrypt(password, _url(session)) if password else None
     _forget_test(integration)
     session.add(integration)

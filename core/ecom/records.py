@@ -446,6 +446,14 @@ class CartInfo(Record):
 
     ``statuses`` maps each of the cart's order statuses to one of the six web order statuses,
     or to ``"archived"`` / ``"not imported"``.
+
+    How the core checks the connection fields when they are saved (``integration add``, ``set``,
+    ``apply``): ``required`` names the fields the cart cannot work without (refused empty);
+    ``api_paths`` are regular expressions of the API's own paths that an admin may paste after the
+    store's address (Shopify's ``/admin/api/2026-07/graphql.json``): a match at the end of the
+    API URL is removed, with a note; ``plain_http_option`` names the driver option
+    (``general.driver_options``) with which the admin lets plain ``http://`` reach another machine,
+    for a driver that then sends no secret in clear (None: plain HTTP only to this machine).
     """
 
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -453,6 +461,9 @@ class CartInfo(Record):
     fields: ConnectionFields
     statuses: dict[str, WebOrderStatus | Literal["archived", "not imported"]]
     docs_url: str | None = None
+    required: list[Literal["website_name", "api_url", "username", "password"]] = Field(default_factory=list)
+    api_paths: list[str] = Field(default_factory=list)
+    plain_http_option: str | None = None
 
 
 class ConnectionReport(Record):

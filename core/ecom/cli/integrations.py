@@ -114,8 +114,11 @@ def add_command(
     if driver_title is None:
         click.echo(f"Note: no driver for cart {cart_kind!r} is installed yet (try: pip install ecom-{cart_kind.replace('_', '-')}).", err=True)
     password = None if no_password else read_password(password_env, password_stdin, ask=True, empty_ok=True)
+    notes: list[str] = []
     with back_office() as session, noting_key_file(session):
-        integrations.create(session, name, cart_kind, website_name=website_name, api_url=api_url, username=username, password=password)
+        integrations.create(session, name, cart_kind, website_name=website_name, api_url=api_url, username=username, password=password, notes=notes)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(f"Added integration {name!r} ({driver_title or cart_kind}), inactive.")
     click.echo(f"Next: ecom integration set {name} shipping.default_method=...; ecom integration test {name}; ecom integration activate {name}")
 
@@ -247,11 +250,14 @@ def set_command(
         raise click.UsageError("Nothing to set: give KEY=VALUE pairs or a password option.")
     with back_office() as session, noting_key_file(session):
         item = integrations.get(session, name)
-        changed = integration_file.set_values(session, item, assignments) if assignments else []
+        notes: list[str] = []
+        changed = integration_file.set_values(session, item, assignments, notes=notes) if assignments else []
         if password or clear_password:
             integrations.set_password(session, item, password or None)
             changed.append("password")
         final_name = item.name
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(f"Saved integration {final_name!r}: {', '.join(changed)}.")
     if any(key in changed for key in ("api_url", "connection.api_url", "username", "connection.username", "password")):
         click.echo(f"The connection changed: run `ecom integration test {final_name}` before its schedule runs again.")

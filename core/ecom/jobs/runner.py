@@ -3,9 +3,10 @@
 import products → import orders and customers → push order status → push inventory → export
 products. A record that fails is an event on the job and the phase goes on. A phase the cart
 keeps failing (:class:`~ecom.errors.RetryableError` after the HTTP helper's retries) is an error
-and the next phases still run; refused credentials or any other :class:`~ecom.errors.FatalError`
-stop the job. The job ends *succeeded*, *succeeded with errors* or *failed*, and its report is
-emailed (:mod:`ecom.notify`).
+and the next phases still run; refused credentials, any other :class:`~ecom.errors.FatalError`
+or a setting found unusable only now (:class:`~ecom.errors.ConfigError`, e.g. an API URL the HTTP
+helper refuses) stop the job, in words. The job ends *succeeded*, *succeeded with errors* or
+*failed*, and its report is emailed (:mod:`ecom.notify`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlmodel import Session
 from ecom import integrations, notify
 from ecom import models as m
 from ecom.binding import DbRefCache
-from ecom.errors import EcomError, FatalError, RetryableError
+from ecom.errors import ConfigError, EcomError, FatalError, RetryableError
 from ecom.jobs import catalog_phases, lifecycle
 from ecom.jobs.context import JobRun, UnlockedDriver
 from ecom.jobs.log import JobLog, Progress
@@ -86,7 +87,7 @@ def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, tr
                 session.rollback()
                 log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
                 aborted = True
-            except FatalError as exc:
+            except (FatalError, ConfigError) as exc:
                 session.rollback()
                 log.error(phase, None, f"the job stopped: {exc}")
                 session.commit()

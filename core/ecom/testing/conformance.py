@@ -25,6 +25,7 @@ Waits go through :func:`ecom.testing.drivers.ecom_http_sleeps`: retries never re
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,7 @@ import pytest
 
 from ecom.errors import AuthError, RetryableError
 from ecom.fake import FakeCart
+from ecom.http import normalise_api_url
 from ecom.plugins import OPERATIONS, Driver, get_driver
 from ecom.records import (
     CartOrder,
@@ -123,6 +125,10 @@ def driver_conformance(kind: str, *, plugin: Any = None, base_url: str = FAKE_BA
             assert info.kind == kind and info.title.strip(), "describe_cart must name the kind and a title"
             for name in ("website_name", "api_url", "username", "password"):
                 assert getattr(info.fields, name).strip(), f"describe_cart must say what {name} means for the cart"
+            for pattern in info.api_paths:  # the core strips them from API URLs: they must compile, and match a path
+                assert re.compile(pattern).pattern.startswith("/"), f"api_paths: {pattern!r} must start with /"
+            base = cart_fake.connection(base_url).api_url
+            assert normalise_api_url(base, api_paths=info.api_paths)[0] == base.rstrip("/"), "the fake's own address is kept as it is"
             # Every cart status maps to one of the six (validated by CartInfo); not every one of the six
             # needs a cart status (WooCommerce has nothing meaning Approved), but open and cancelled
             # orders exist in every cart.

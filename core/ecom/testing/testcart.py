@@ -88,6 +88,8 @@ INFO = CartInfo(
         password="An API token from the store's Settings > API, with the scopes the enabled operations need.",
     ),
     statuses=dict(STATUSES),
+    required=["password"],
+    api_paths=[r"/api(/v1)?"],
 )
 
 

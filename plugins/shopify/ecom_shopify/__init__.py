@@ -53,6 +53,8 @@ def describe_cart() -> CartInfo:
         ),
         statuses=STATUS_TABLE,  # type: ignore[arg-type]
         docs_url="https://shopify.dev/docs/api/admin-graphql/" + API_VERSION,
+        required=["password"],  # the API URL may be left blank: built from the shop's name
+        api_paths=[r"/admin(/api(/\d{4}-\d{2}|/unstable)?(/[a-z_]+\.json)?)?"],  # GraphQL, and REST paths pasted
     )
 
 

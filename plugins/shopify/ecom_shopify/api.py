@@ -4,11 +4,20 @@ The one place the API version is named (:data:`API_VERSION`). Requests go throug
 :class:`ecom.http.CartHTTP` (timeouts, retries, redaction); this module adds what is Shopify's own:
 the ``X-Shopify-Access-Token`` header, a :class:`CostPacer` that waits until the leaky bucket
 (``extensions.cost.throttleStatus``) holds the cost of the next query and has a ``THROTTLED`` answer
-(HTTP 200) retried after the time the restore rate implies, and GraphQL errors turned into ecom's.
+(HTTP 200) retried after the time the restore rate implies (a wait that uses none of the request's
+attempts), and GraphQL errors turned into ecom's.
+
+Shopify's "Status and error codes" (shopify.dev/docs/api/admin-graphql, top-level ``errors``) name
+four codes: ``THROTTLED``, ``ACCESS_DENIED``, ``SHOP_INACTIVE`` and ``INTERNAL_SERVER_ERROR``
+("returned instead of 500 Internal Server Error in most circumstances"). Only the last one is a
+passing fault: it is retried like a 5xx (:data:`TRANSIENT_CODES`), and so is an answer without
+``data`` or ``errors``. A query names itself in errors by its operation and the cursor or id it
+asked for.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +31,8 @@ API_VERSION = "2026-07"
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 #: Shopify refuses a query whose requested cost is above this (``MAX_COST_EXCEEDED``).
 MAX_QUERY_COST = 1000
+#: GraphQL error codes Shopify documents as passing faults of its own, answered with HTTP 200.
+TRANSIENT_CODES = frozenset({"INTERNAL_SERVER_ERROR"})
 
 
 def monotonic() -> float:
@@ -84,6 +95,33 @@ def error_codes(body: Any) -> set[str]:
     return {str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
 
 
+def transient_fault(response: httpx.Response, body: Any) -> str | None:
+    """For :class:`ecom.http.CartHTTP`: what passing fault a 200 answer holds, or None."""
+    if not isinstance(body, dict) or not ("data" in body or "errors" in body):
+        return "an answer with neither data nor errors"
+    errors = body.get("errors")
+    if not isinstance(errors, list):
+        return None
+    passing = [e for e in errors if isinstance(e, dict) and (e.get("extensions") or {}).get("code") in TRANSIENT_CODES]
+    if not passing:
+        return None
+    return "; ".join(f"{(e.get('extensions') or {}).get('code')}: {e.get('message', '')}".strip() for e in passing)
+
+
+def describe(document: str, variables: dict[str, Any]) -> str:
+    """A query as an error names it: its operation, and the cursor, id or ids it asked for."""
+    found = re.match(r"\s*(query|mutation)\s+(\w+)", document)
+    words = f"{found.group(1)} {found.group(2)}" if found else "query"
+    if variables.get("after"):
+        words += f" after cursor {variables['after']}"
+    for key in ("id", "orderId", "productId"):
+        if isinstance(variables.get(key), str):
+            words += f" for {variables[key]}"
+    if isinstance(variables.get("ids"), list):
+        words += f" for {len(variables['ids'])} ids from {variables['ids'][0] if variables['ids'] else '-'}"
+    return words
+
+
 def api_root(connection: Connection) -> str:
     """``https://{shop}.myshopify.com`` from the API URL, or from the shop name when it is blank."""
     url = connection.api_url.strip() or f"{connection.website_name.strip()}.myshopify.com"
@@ -102,6 +140,7 @@ class Shopify:
             base_url=api_root(connection),
             headers={"X-Shopify-Access-Token": token, "Content-Type": "application/json"},
             pacer=self.pacer,
+            transient_fault=transient_fault,
             **http_options,
         )
 
@@ -116,11 +155,12 @@ class Shopify:
 
     def query(self, document: str, variables: dict[str, Any] | None = None, *, idempotent: bool = True) -> dict[str, Any]:
         """Run a query or mutation; return its ``data``. GraphQL errors raise: ``ACCESS_DENIED``
-        :class:`AuthError`, ``MAX_COST_EXCEEDED`` :class:`CostError`, ``THROTTLED`` (after the
-        HTTP helper's retries) and ``INTERNAL_SERVER_ERROR`` :class:`RetryableError`, others
+        :class:`AuthError`, ``MAX_COST_EXCEEDED`` :class:`CostError`, ``THROTTLED`` and
+        ``INTERNAL_SERVER_ERROR`` (after the HTTP helper's retries) :class:`RetryableError`, others
         :class:`RejectedError`, each in Shopify's words."""
         body = {"query": document, "variables": variables or {}}
-        response = self.http.post(GRAPHQL_PATH, json=body, idempotent=idempotent)
+        label = describe(document, body["variables"])
+        response = self.http.post(GRAPHQL_PATH, json=body, idempotent=idempotent, expect=dict, label=label)
         payload = response.json()
         if not payload.get("errors"):
             return payload["data"]
@@ -130,8 +170,8 @@ class Shopify:
             raise AuthError(words, status=response.status_code)
         if "MAX_COST_EXCEEDED" in codes:
             raise CostError(words, status=response.status_code)
-        if codes & {"THROTTLED", "INTERNAL_SERVER_ERROR"}:
-            raise RetryableError(words, status=response.status_code)
+        if codes & {"THROTTLED", *TRANSIENT_CODES}:  # a mutation that may have run is not sent again
+            raise RetryableError(f"{words} ({label})", status=response.status_code)
         raise RejectedError(words, status=response.status_code)
 
     def pages(self, document: str, key: str, first: int, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -93,7 +93,7 @@ def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
     size = int(shop.option("bulk_page_size", 100))
     with tempfile.TemporaryFile() as spool:
         # a signed URL: no access token is sent with it
-        ecom_http.download(shop.connection, operation["url"], spool, what="Shopify's bulk result")
+        ecom_http.download(shop.connection, operation["url"], spool, what="Shopify's bulk result", check=jsonl_fault)
         batch: list[dict[str, Any]] = []
         for raw in reassemble(spool):
             batch.append(raw)
@@ -116,6 +116,21 @@ def _wait(shop: Shopify, operation_id: str) -> dict[str, Any]:
             raise RetryableError(f"Shopify's bulk operation {operation_id} is still {operation['status']}")
         ecom_http.default_sleep(delay)
         delay = min(delay * 2, 30.0)
+
+
+def jsonl_fault(spool: IO[bytes]) -> str | None:
+    """What is wrong with a downloaded JSONL file (a line that is not a JSON object: cut off,
+    an error page), or None."""
+    for number, text in enumerate(spool, 1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except ValueError as exc:
+            return f"line {number} is not JSON, the file may be cut off ({exc})"
+        if not isinstance(row, dict):
+            return f"line {number} is not a JSON object"
+    return None
 
 
 def reassemble(spool: IO[bytes]) -> Iterator[dict[str, Any]]:

@@ -65,5 +65,5 @@ def client(connection: Connection) -> CartHTTP:
     params = auth if isinstance(auth, dict) else None
     return CartHTTP(
         connection, base_url=site_url(connection.api_url) + API_PATH, auth=None if params else auth, params=params,
-        error_message=error_message, secrets=[connection.username],
+        error_message=error_message, secrets=[connection.username], allow_plain_http=isinstance(auth, OAuth1),
     )

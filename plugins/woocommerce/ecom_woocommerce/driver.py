@@ -57,6 +57,9 @@ def describe_cart() -> CartInfo:
         ),
         statuses=tr.STATUSES,
         docs_url="https://woocommerce.github.io/woocommerce-rest-api-docs/",
+        required=["api_url", "username", "password"],
+        api_paths=[r"/wp-json(/wc/v\d+)?"],
+        plain_http_option="allow_http",  # requests are then signed with OAuth 1.0a: no secret in clear
     )
 
 

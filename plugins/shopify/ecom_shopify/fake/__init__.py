@@ -32,7 +32,13 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
 - ``GET /admin/api/2026-07/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST).
 - Injected failures (:meth:`ecom.fake.FakeCart.fail_next`) in Shopify's error body,
   ``{"errors": "..."}``. A request is a write when its operation is a mutation other than
-  ``bulkOperationRunQuery`` (which reads).
+  ``bulkOperationRunQuery`` (which reads). Answers that are not the API's (cut off, an HTML page,
+  empty: :meth:`ecom.fake.FakeCart.garble_next`) and redirects (``redirect_next``) come from the
+  base class.
+- GraphQL's own faults on demand (:meth:`ShopifyFake.fail_next_graphql`), HTTP 200 without
+  running the query: ``INTERNAL_SERVER_ERROR`` with the message and ``requestId`` the "Status and
+  error codes" section of docs/api/admin-graphql shows ("returned instead of 500 Internal Server
+  Error in most circumstances"), or ``THROTTLED`` as above, with the bucket's state.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import json
 import random
 import secrets
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -100,6 +107,35 @@ class ShopifyFake(FakeCart):
         self.schema = subset_schema()
         self._files: dict[str, bytes] = {}
         self._signing = secrets.token_bytes(16)
+
+    answer_faults = ("INTERNAL_SERVER_ERROR", "THROTTLED")
+
+    def fail_next_graphql(self, code: str = "INTERNAL_SERVER_ERROR", *, times: int = 1) -> None:
+        """Answer the next ``times`` requests with HTTP 200 and the top-level GraphQL error ``code``
+        (``INTERNAL_SERVER_ERROR`` or ``THROTTLED``) without running them. Shares its queue with
+        :meth:`~ecom.fake.FakeCart.garble_next`, so faults of both kinds come in the order given."""
+        self.garble_next(code, times=times)
+
+    def faulty_answer(self, kind: str, environ: dict[str, Any], start_response: Any) -> bytes:
+        headers = [("Content-Type", "application/json; charset=utf-8"), ("X-Shopify-API-Version", API_VERSION)]
+        if kind == "THROTTLED":
+            try:
+                request = json.loads(environ["wsgi.input"].read() or b"{}")
+                document = parse(request.get("query") or "")
+                operation = get_operation_ast(document, request.get("operationName"))
+                requested = QueryCost(self.schema, document, operation, request.get("variables") or {}).requested()
+            except (ValueError, GraphQLError, AttributeError):
+                requested = 1
+            body = {"errors": [{"message": "Throttled", "extensions": {
+                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": self._cost(requested, None)}
+        else:
+            request_id = str(uuid.uuid4())
+            body = {"errors": [{
+                "message": f"Internal error. Looks like something went wrong on our end.\nRequest ID: {request_id} "
+                           "(include this in support requests).",
+                "extensions": {"code": kind, "requestId": request_id}}]}
+        return self._answer(start_response, "200 OK", headers, body)[0]
 
     # -- HTTP ---------------------------------------------------------------------------------
 

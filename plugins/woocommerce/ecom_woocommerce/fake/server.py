@@ -19,7 +19,11 @@ Behaviour comes from WooCommerce's documentation and the code it points to:
 - orders, order notes, products and variations with stock (docs "Orders", "Order notes",
   "Products", "Product variations", "System status"): ``modified_after`` is exclusive and read in
   GMT when ``dates_are_gmt``; status ``any`` leaves out ``trash``; ``GET /products?sku=a,b``
-  also finds variations; a stock quantity is kept only while ``manage_stock`` is on.
+  also finds variations; a stock quantity is kept only while ``manage_stock`` is on;
+- answers that are not the API's (:meth:`ecom.fake.FakeCart.garble_next`): the HTML page is the
+  store's front page, which WordPress serves with 200 for a ``/wp-json/`` path when permalinks are
+  "Plain" (docs "Introduction": Requirements, "Pretty permalinks ... Default permalinks will not
+  work"; developer.woocommerce.com "Getting started with the WooCommerce REST API").
 
 Every answer carries a ``Date`` header from the fake's clock, as WordPress's web server sends
 one (RFC 9110 §6.6.1: an origin server with a clock sends Date). Listing parameters follow the
@@ -270,6 +274,14 @@ class WooCommerceFake(FakeCart):
         else:
             error = WooError(status, "rest_error", "The request could not be served.")
         return headers, json.dumps(error.body()).encode()
+
+    def html_page(self) -> bytes:
+        return (
+            b'<!DOCTYPE html>\n<html lang="en-US"><head><meta charset="UTF-8">'
+            b"<title>Fake WooCommerce &#8211; Just another WordPress site</title>"
+            b"<link rel='https://api.w.org/' href='/index.php?rest_route=/' /></head>"
+            b'<body class="home blog"><h1 class="site-title">Fake WooCommerce</h1></body></html>\n'
+        )
 
     def app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]

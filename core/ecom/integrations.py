@@ -134,7 +134,7 @@ def create(
     """A new, inactive integration with these connection fields and settings (validated first)."""
     problems = name_problems(session, name) + kind_problems(cart_kind)
     settings = settings or IntegrationSettings()
-    problems += check_settings(session, settings)
+    problems += check_settings(session, settings, cart_kind)
     if problems:
         raise SettingsError(f"Integration {name!r} was not added", problems)
     integration = m.Integration(
@@ -240,7 +240,7 @@ def require_ready(session: Session, integration: m.Integration, subject: str | N
     :param subject: how the error begins (default: "Integration 'NAME' is not ready to sync").
     """
     settings = load_settings(session, integration)
-    problems = check_settings(session, settings) + readiness_problems(integration.api_url, settings)
+    problems = check_settings(session, settings, integration.cart_kind) + readiness_problems(integration.api_url, settings)
     if problems:
         raise SettingsError(subject or f"Integration {integration.name!r} is not ready to sync", problems, outcome=None)
     return settings
@@ -309,7 +309,7 @@ def save_settings(session: Session, integration: m.Integration, settings: Integr
 
     Returns whether anything changed (settings equal to the stored ones are not rewritten).
     """
-    problems = check_settings(session, settings)
+    problems = check_settings(session, settings, integration.cart_kind)
     if integration.active:
         problems += readiness_problems(integration.api_url, settings, active=True)
     if problems:

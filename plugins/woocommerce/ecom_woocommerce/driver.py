@@ -47,6 +47,7 @@ def describe_cart() -> CartInfo:
             password="The consumer secret (cs_...) shown once when the key was created",
         ),
         statuses=tr.STATUSES,
+        after_import_statuses=[slug for slug, status in tr.STATUSES.items() if status not in ("archived", "not imported")],
         docs_url="https://woocommerce.github.io/woocommerce-rest-api-docs/",
     )
 
@@ -121,23 +122,50 @@ def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[Pus
         else:
             entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
-        for i, (answer, _, words) in _batches(http, entries).items():
+        moved = _moved_on(http, [(i, updates[i]) for i, _, _ in entries])
+        for i, words in moved.items():
+            results[i] = PushResult(ref=updates[i].order_id, ok=True, action="unchanged", message=words)
+        for i, (answer, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
             update = updates[i]
             if answer is None:
                 results[i] = PushResult.failed(update.order_id, words)
                 continue
             results[i] = PushResult(ref=update.order_id, ok=True, external_id=str(answer.get("id")))
             note = tr.tracking_note(update)
-            if note:
+            if not note:
+                continue
+            path = f"/orders/{update.order_id}/notes"
+            try:
+                if update.retry and any(n.get("note") == note for n in http.get(path).json()):
+                    continue  # sent before, its answer lost: the customer has the note already
                 body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
-                try:
-                    http.post(f"/orders/{update.order_id}/notes", json=body, idempotent=False)
-                except (RejectedError, RetryableError) as exc:
-                    results[i] = PushResult.failed(
-                        update.order_id, f"Status set to {answer.get('status')}, but the tracking note failed: {exc}",
-                        retryable=isinstance(exc, RetryableError),
-                    )
+                http.post(path, json=body, idempotent=False)
+            except (RejectedError, RetryableError) as exc:
+                results[i] = PushResult.failed(
+                    update.order_id, f"Status set to {answer.get('status')}, but the tracking note failed: {exc}",
+                    retryable=isinstance(exc, RetryableError),
+                )
     return results  # type: ignore[return-value]
+
+
+def _moved_on(http: CartHTTP, todo: list[tuple[int, StatusUpdate]]) -> dict[int, str]:
+    """The cart-status-after-import updates whose order changed in WooCommerce since it was
+    imported (or is gone), with why: read with ``include``, 100 orders a request."""
+    asked = {i: u for i, u in todo if u.kind == "cart_status" and u.unchanged_since is not None}
+    found: dict[str, dict[str, Any]] = {}
+    for group in drivers.chunks(sorted({u.order_id for u in asked.values()}, key=int), PER_PAGE):
+        params = {"include": ",".join(group), "per_page": PER_PAGE, "page": 1}
+        for response in http.paginate("/orders", params=params, next_params=page_numbers()):
+            found |= {str(raw.get("id")): raw for raw in response.json()}
+    moved = {}
+    for i, update in asked.items():
+        raw = found.get(update.order_id)
+        modified = tr.when(raw, "date_modified") if raw else None
+        if raw is None:
+            moved[i] = "WooCommerce no longer lists the order (trashed or deleted since it was imported)"
+        elif modified is not None and update.unchanged_since is not None and modified > update.unchanged_since:
+            moved[i] = f"the order changed in WooCommerce since it was imported (now {raw.get('status')})"
+    return moved
 
 
 @hookimpl

@@ -106,7 +106,7 @@ def push_status(run: JobRun) -> None:
                 sent = [kind for kind in ref.data.get("sent", []) if kind != update.kind]
                 ref.data = {**ref.data, "pushed": sorted({*ref.data.get("pushed", []), update.kind}), "sent": sent}
                 run.session.add(ref)
-            if result.ok and result.action == "unchanged" and update.kind == "cart_status":
+            if result.ok and result.action == "unchanged" and update.kind == "cart_status" and not update.retry:
                 run.log.count(PHASE, "skipped")
                 run.log.warning(PHASE, update.number or update.order_id, f"cart status after import not set: {result.message}", rule="cart")
             elif result.ok:

@@ -8,10 +8,12 @@ leaves an order changed in the cart since then alone (counted skipped, with a wa
 
 What the cart accepted is remembered on the order's binding (``data["pushed"]``), so each state is
 sent once; a refused one is an error on the job and is sent again next run, except the cart status
-after import when the cart refuses it for good: that is reported once, not every run. Before a batch
-goes out its states are written down as sent (``data["sent"]``); a state sent whose answer never
-came (a lost answer, a job killed mid-batch) goes again flagged ``retry``, and the driver looks
-whether it is already done before writing it again, so a customer never gets the same note twice.
+after import when the cart refuses it for good: that is reported once, not every run. Each order is
+recorded as soon as its own answer arrives (the driver's ``progress`` calls), not at the end of its
+batch. Before a batch goes out its states are written down as sent (``data["sent"]``); a state sent
+whose answer never came (a lost answer, a job killed mid-batch) goes again flagged ``retry``, and the
+driver looks whether it is already done before writing it again, so a customer never gets the same
+note twice.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from sqlmodel import select
 from ecom import models as m
 from ecom.jobs.context import JobRun
 from ecom.jobs.writer import ORDER
-from ecom.records import StatusUpdate
+from ecom.errors import DriverError
+from ecom.records import PushResult, StatusUpdate
 
 PHASE = "push_status"
 
@@ -99,19 +102,36 @@ def push_status(run: JobRun) -> None:
             if update.kind not in ref.data.get("sent", []):
                 ref.data = {**ref.data, "sent": sorted({*ref.data.get("sent", []), update.kind})}
                 run.session.add(ref)
-        results = run.driver.call("push_status", connection=run.connection, updates=[u for _, u in batch])
-        for (ref, update), result in zip(batch, results, strict=True):
-            run.log.count(PHASE, "fetched")
-            if result.ok or (update.kind == "cart_status" and not result.retryable):
-                sent = [kind for kind in ref.data.get("sent", []) if kind != update.kind]
-                ref.data = {**ref.data, "pushed": sorted({*ref.data.get("pushed", []), update.kind}), "sent": sent}
-                run.session.add(ref)
-            if result.ok and result.action == "unchanged" and update.kind == "cart_status" and not update.retry:
-                run.log.count(PHASE, "skipped")
-                run.log.warning(PHASE, update.number or update.order_id, f"cart status after import not set: {result.message}", rule="cart")
-            elif result.ok:
-                run.log.count(PHASE, "updated")
-            else:
-                run.log.count(PHASE, "failed")
-                run.log.error(PHASE, update.number or update.order_id, f"{update.kind}: {result.message}", rule="cart")
+        recorded: set[int] = set()
+
+        def record(index: int, result: PushResult, batch: list[tuple[m.ExternalRef, StatusUpdate]] = batch, commit: bool = True) -> None:
+            if index in recorded or not 0 <= index < len(batch):
+                return
+            recorded.add(index)
+            _record(run, *batch[index], result)
+            if commit:
+                run.session.commit()  # this order's answer is kept, whatever happens to the rest
+
+        results = run.driver.call("push_status", connection=run.connection, updates=[u for _, u in batch], progress=record)
+        if len(results) != len(batch):
+            raise DriverError(f"The {run.driver.info.title} driver answered {len(results)} status updates for {len(batch)}.")
+        for index, result in enumerate(results):
+            record(index, result, commit=False)
         run.session.commit()
+
+
+def _record(run: JobRun, ref: m.ExternalRef, update: StatusUpdate, result: PushResult) -> None:
+    """Count one update's result, log it, and remember on the binding what the cart now knows."""
+    run.log.count(PHASE, "fetched")
+    if result.ok or (update.kind == "cart_status" and not result.retryable):
+        sent = [kind for kind in ref.data.get("sent", []) if kind != update.kind]
+        ref.data = {**ref.data, "pushed": sorted({*ref.data.get("pushed", []), update.kind}), "sent": sent}
+        run.session.add(ref)
+    if result.ok and result.action == "unchanged" and update.kind == "cart_status" and not update.retry:
+        run.log.count(PHASE, "skipped")
+        run.log.warning(PHASE, update.number or update.order_id, f"cart status after import not set: {result.message}", rule="cart")
+    elif result.ok:
+        run.log.count(PHASE, "updated")
+    else:
+        run.log.count(PHASE, "failed")
+        run.log.error(PHASE, update.number or update.order_id, f"{update.kind}: {result.message}", rule="cart")

@@ -3,14 +3,16 @@
 Reads page through ``X-WP-TotalPages`` at 100 a page (WordPress's maximum); writes go through the
 batch routes (``orders/batch``, ``products/batch``, ``products/{id}/variations/batch``), 100
 objects a request (``woocommerce_rest_batch_items_limit``), and each object's own result or error
-is mapped back to its record. SKUs are resolved to products and variations with one
+is mapped back to its record. A status push tells the core each order's result as soon as it is
+final (after its tracking note), looks for a tracking note before posting one it may have posted
+already, and leaves the status after import off an order changed in the store since its import. SKUs are resolved to products and variations with one
 ``GET /products?sku=a,b,...`` per 100 SKUs (WooCommerce searches variations too when given
 ``sku``) and cached in ``connection.refs``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -110,41 +112,47 @@ def fetch_products(connection: Connection, since: datetime | None) -> Iterator[P
 
 
 @hookimpl
-def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[PushResult]:
+def push_status(
+    connection: Connection, updates: list[StatusUpdate], progress: Callable[[int, PushResult], None] | None
+) -> list[PushResult]:
     results: list[PushResult | None] = [None] * len(updates)
+
+    def answer(i: int, result: PushResult) -> None:  # each order's result, told as soon as it is final
+        results[i] = result
+        if progress is not None:
+            progress(i, result)
+
     entries = []
     for i, update in enumerate(updates):
         status = tr.pushed_status(update)
         if not update.order_id.isdigit():
-            results[i] = PushResult.failed(update.order_id, f"{update.order_id!r} is not a WooCommerce order id.")
+            answer(i, PushResult.failed(update.order_id, f"{update.order_id!r} is not a WooCommerce order id."))
         elif status is None:
-            results[i] = PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import.")
+            answer(i, PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import."))
         else:
             entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
         moved = _moved_on(http, [(i, updates[i]) for i, _, _ in entries])
         for i, words in moved.items():
-            results[i] = PushResult(ref=updates[i].order_id, ok=True, action="unchanged", message=words)
-        for i, (answer, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
+            answer(i, PushResult(ref=updates[i].order_id, ok=True, action="unchanged", message=words))
+        for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
             update = updates[i]
-            if answer is None:
-                results[i] = PushResult.failed(update.order_id, words)
+            if saved is None:
+                answer(i, PushResult.failed(update.order_id, words))
                 continue
-            results[i] = PushResult(ref=update.order_id, ok=True, external_id=str(answer.get("id")))
+            result = PushResult(ref=update.order_id, ok=True, external_id=str(saved.get("id")))
             note = tr.tracking_note(update)
-            if not note:
-                continue
             path = f"/orders/{update.order_id}/notes"
             try:
-                if update.retry and any(n.get("note") == note for n in http.get(path).json()):
-                    continue  # sent before, its answer lost: the customer has the note already
-                body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
-                http.post(path, json=body, idempotent=False)
+                if note and not (update.retry and any(n.get("note") == note for n in http.get(path).json())):
+                    body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
+                    http.post(path, json=body, idempotent=False)  # (a note found: sent before, its answer lost)
             except (RejectedError, RetryableError) as exc:
-                results[i] = PushResult.failed(
-                    update.order_id, f"Status set to {answer.get('status')}, but the tracking note failed: {exc}",
+                result = PushResult.failed(
+                    update.order_id, f"Status set to {saved.get('status')}, but the tracking note failed: {exc}",
                     retryable=isinstance(exc, RetryableError),
                 )
+            answer(i, result)
     return results  # type: ignore[return-value]
 
 

@@ -104,8 +104,11 @@ def test_a_job_killed_during_the_push_sends_no_note_twice(store, ecom_db, ecom_c
     noted = [oid for oid in shipped if tracking_notes(fake, oid)]
     assert 4 <= len(noted) < len(shipped), "killed mid-batch"
     fake.latency = 0.0
-    sync(ecom_cli)
+    again = sync(ecom_cli)
     assert {oid: tracking_notes(fake, oid) for oid in shipped} == dict.fromkeys(shipped, 1)
+    # each order was recorded as its own answer came, not at the end of the batch: only the rest
+    # (and at most the one whose answer was on its way) is sent again
+    assert again["counts"]["push_status"]["fetched"] <= len(shipped) - len(noted) + 1
 
 
 def test_cart_status_after_import_is_a_woocommerce_status_set_only_on_new_orders(store, ecom_db, ecom_cli):

@@ -358,12 +358,12 @@ def cart_status_problems(settings: IntegrationSettings, cart_kind: str | None) -
     wanted = settings.preferences.cart_status_after_import
     if not wanted or not cart_kind:
         return []
-    from ecom.errors import ConfigError
+    from ecom.errors import EcomError
     from ecom.plugins import get_driver
 
     try:
         info = get_driver(cart_kind).info
-    except ConfigError:
+    except EcomError:  # not installed, or broken: a sync says so
         return []
     if info.after_import_statuses is None:
         return []

@@ -135,3 +135,15 @@ def test_ship_void_and_close_from_the_cli_reach_the_cart(shop, ecom_cli):
     assert job.counts["push_status"]["updated"] == 2
     assert shop.fake.tracking(shipped_ref.external_id) == ["1ZCLI"]
     assert shop.fake.order(int(voided_ref.external_id))["status"] == "cancelled"
+
+
+def test_a_cart_status_saved_before_it_was_checked_stops_the_sync_instead_of_moving_orders(shop):
+    shop.fake.seed(orders=4, seed=39)
+    with shop.db.session() as session:  # stored by an older ecom, which did not check it
+        integration = shop.integration(session)
+        integration.settings = {**integration.settings, "preferences": {**integration.settings["preferences"], "cart_status_after_import": "procesing"}}
+    job = shop.sync()
+    with shop.session() as session:
+        said = [e.message for e in session.exec(select(m.JobEvent).where(m.JobEvent.job_id == job.id))]
+    assert job.status == m.JobStatus.FAILED and any("'procesing' is not a Test Cart order status" in s for s in said)
+    assert shop.fake.writes() == []

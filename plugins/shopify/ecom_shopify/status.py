@@ -76,6 +76,10 @@ def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushR
         elif fo["status"] in NOT_NOW:
             waiting.append(fo)
     if not groups and not waiting:
+        statuses = {fo["status"] for fo in order["fulfillmentOrders"]["nodes"]}
+        if order.get("cancelledAt") and "CLOSED" not in statuses:
+            raise RejectedError(f"{order['name']} was cancelled in Shopify, so it cannot be shipped there; "
+                                "void it in the back office if it will not ship")
         return _done(update, f"{order['name']} has no open fulfillment order: already fulfilled")
     tracking = {"number": update.tracking_number, "company": update.carrier, "url": update.tracking_url}
     created = []

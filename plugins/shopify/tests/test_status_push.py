@@ -138,3 +138,15 @@ def test_test_orders_are_skipped_with_a_note_unless_the_integration_imports_them
         fake.store.touch(order)
     sync(ecom_cli)
     assert {o["id"] for o in tests[:2]} <= set(imported(ecom_db))
+
+
+def test_shipping_an_order_cancelled_in_shopify_is_an_error_not_already_fulfilled(shop, ecom_db, ecom_cli):
+    fake = shop
+    sync(ecom_cli)
+    gid, number = open_order(fake, ecom_db)
+    fake.store.start_cancel(gid, "CUSTOMER", restock=True, refund=False, polls=0)  # the merchant cancels it in Shopify
+    assert ecom_cli("orders", "ship", number, "--tracking", "1ZGONE01", "--carrier", "UPS").exit_code == 0
+    job = sync(ecom_cli)
+    assert job["counts"]["push_status"]["failed"] == 1 and job["counts"]["push_status"]["updated"] == 0
+    [error] = [e for e in events(ecom_db, job["id"], m.EventLevel.ERROR) if e.phase == "push_status"]
+    assert "cancelled in Shopify" in error.message and error.record_ref

@@ -12,10 +12,13 @@ import json
 
 import pytest
 import tomli_w
+from ecom import StatusUpdate
 from ecom import models as m
 from ecom.sample import sample_settings, seed_back_office, untracked_skus
 from sqlmodel import select
 
+from ecom_shopify import status
+from ecom_shopify.api import Shopify
 from ecom_shopify.fake import ShopifyFake
 
 NAME = "shop"
@@ -150,3 +153,11 @@ def test_shipping_an_order_cancelled_in_shopify_is_an_error_not_already_fulfille
     assert job["counts"]["push_status"]["failed"] == 1 and job["counts"]["push_status"]["updated"] == 0
     [error] = [e for e in events(ecom_db, job["id"], m.EventLevel.ERROR) if e.phase == "push_status"]
     assert "cancelled in Shopify" in error.message and error.record_ref
+
+
+def test_the_status_read_of_a_large_batch_stays_under_the_query_cost_limit(fake, connection):
+    orders = [o for o in fake.store.all("Order") if not o["closed"]][:40]
+    updates = [StatusUpdate(order_id=o["id"], number=o["name"], kind="shipped", tracking_number="1ZBIG") for o in orders]
+    with Shopify(connection) as shop:
+        results = status.push(shop, updates)  # ten fulfillment orders an order at most, each with its holds
+    assert len(results) == 40 and not [r for r in results if "cost" in (r.message or "")]

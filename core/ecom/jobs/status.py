@@ -26,7 +26,7 @@ from sqlmodel import select
 from ecom import models as m
 from ecom.jobs.context import JobRun
 from ecom.jobs.writer import ORDER
-from ecom.errors import DriverError
+from ecom.errors import FatalError
 from ecom.records import PushResult, StatusUpdate
 
 PHASE = "push_status"
@@ -102,9 +102,10 @@ def push_status(run: JobRun) -> None:
             if update.kind not in ref.data.get("sent", []):
                 ref.data = {**ref.data, "sent": sorted({*ref.data.get("sent", []), update.kind})}
                 run.session.add(ref)
-        recorded: set[int] = set()
-
-        def record(index: int, result: PushResult, batch: list[tuple[m.ExternalRef, StatusUpdate]] = batch, commit: bool = True) -> None:
+        def record(
+            index: int, result: PushResult, commit: bool = True,
+            batch: list[tuple[m.ExternalRef, StatusUpdate]] = batch, recorded: set[int] = set(),  # noqa: B006 - one set per batch
+        ) -> None:
             if index in recorded or not 0 <= index < len(batch):
                 return
             recorded.add(index)
@@ -114,7 +115,7 @@ def push_status(run: JobRun) -> None:
 
         results = run.driver.call("push_status", connection=run.connection, updates=[u for _, u in batch], progress=record)
         if len(results) != len(batch):
-            raise DriverError(f"The {run.driver.info.title} driver answered {len(results)} status updates for {len(batch)}.")
+            raise FatalError(f"The {run.driver.info.title} driver answered {len(results)} status updates for {len(batch)}.")
         for index, result in enumerate(results):
             record(index, result, commit=False)
         run.session.commit()

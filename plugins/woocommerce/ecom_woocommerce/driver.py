@@ -144,7 +144,7 @@ def push_status(
             note = tr.tracking_note(update)
             path = f"/orders/{update.order_id}/notes"
             try:
-                if note and not (update.retry and any(n.get("note") == note for n in http.get(path).json())):
+                if note and not (update.retry and tr.has_note(http.get(path).json(), note)):
                     body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
                     http.post(path, json=body, idempotent=False)  # (a note found: sent before, its answer lost)
             except (RejectedError, RetryableError) as exc:

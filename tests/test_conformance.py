@@ -48,7 +48,7 @@ def test_an_operation_the_driver_lacks_is_skipped_with_the_reason(pytester: pyte
         )
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=1, skipped=14)
+    result.assert_outcomes(passed=1, skipped=15)
     result.stdout.fnmatch_lines(["*the testcart driver does not implement test_connection*"])
     result.stdout.fnmatch_lines(["*the testcart driver does not implement push_inventory*"])
 

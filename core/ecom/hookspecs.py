@@ -10,7 +10,7 @@ The long form, with an example per hook, is ``docs/plugin-hooks.md``; a test kee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -127,14 +127,21 @@ def fetch_products(connection: Connection, since: datetime | None) -> Iterator[P
 
 
 @hookspec(firstresult=True)
-def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[PushResult]:
+def push_status(
+    connection: Connection, updates: list[StatusUpdate], progress: Callable[[int, PushResult], None] | None = None
+) -> list[PushResult]:
     """Apply back-office order changes in the cart: shipped (with tracking), voided, closed, or
     the merchant's "cart status after import".
 
     Stops at first non-None result.
 
     :param connection: how to reach the cart.
-    :param updates: the :class:`~ecom.records.StatusUpdate` batch.
+    :param updates: the :class:`~ecom.records.StatusUpdate` batch. An update flagged ``retry`` may
+        be done already (its answer was lost): look before writing it again.
+    :param progress: optional; a driver that answers the batch order by order calls
+        ``progress(index, result)`` as soon as ``updates[index]`` has its final result, so the core
+        records it at once and a job killed mid-batch does not send it again. Leave it out of the
+        implementation's arguments when the whole batch is answered at once.
     :return: one :class:`~ecom.records.PushResult` per update, in order, ``ref`` = the order's
         external id. A refused update is a failed result in the cart's words, never an exception.
     :raises ecom.errors.AuthError: the credentials were refused (the whole batch fails).

@@ -6,7 +6,8 @@
   reads plain dicts, so a TOML file that does not even validate still gets its names checked.
 - :func:`check_settings` adds the rules where settings need each other (freight in the Freight box
   needs the ship methods to have an other-charge item, tax codes taxable or not as their slot
-  says, discounts with an item, no grid row mapped twice).
+  says, discounts with an item, no grid row mapped twice), and, given the cart kind, the rules
+  the cart's driver sets (the cart status after import must be one of its statuses).
 - :func:`readiness_problems`: what an integration needs before it may be activated or synced.
 - :func:`freight_users`: which active integrations put freight through which ship methods, so a
   change to the ship methods list (``ecom import ship-methods``) cannot silently break them.
@@ -206,7 +207,7 @@ def name_ids(session: Session, settings: IntegrationSettings) -> dict[str, dict[
     return ids
 
 
-def check_data(session: Session, data: dict[str, Any]) -> tuple[IntegrationSettings | None, list[Problem]]:
+def check_data(session: Session, data: dict[str, Any], cart_kind: str | None = None) -> tuple[IntegrationSettings | None, list[Problem]]:
     """Settings from plain ``data`` (a TOML file, edited settings) and every problem with them.
 
     When the data does not validate, the names are still checked, and so are the rules between
@@ -219,9 +220,9 @@ def check_data(session: Session, data: dict[str, Any]) -> tuple[IntegrationSetti
         rest = _without_errors(data, exc)
         if rest is not None:
             seen = {str(p) for p in problems}
-            problems += [p for p in check_settings(session, rest) if str(p) not in seen]
+            problems += [p for p in check_settings(session, rest, cart_kind) if str(p) not in seen]
         return None, problems
-    return settings, check_settings(session, settings)
+    return settings, check_settings(session, settings, cart_kind)
 
 
 def _without_errors(data: dict[str, Any], exc: ValidationError) -> IntegrationSettings | None:
@@ -247,8 +248,11 @@ def _without_errors(data: dict[str, Any], exc: ValidationError) -> IntegrationSe
 # --- settings that need each other -----------------------------------------------------------
 
 
-def check_settings(session: Session, settings: IntegrationSettings, *, per_order: bool = True) -> list[Problem]:
-    """Every problem with valid-shaped ``settings``: unknown names, then rules between settings.
+def check_settings(
+    session: Session, settings: IntegrationSettings, cart_kind: str | None = None, *, per_order: bool = True
+) -> list[Problem]:
+    """Every problem with valid-shaped ``settings``: unknown names, then rules between settings,
+    then (given ``cart_kind``) the rules of the cart's driver.
 
     ``per_order=False`` leaves out what only some orders meet (a ship method without an
     other-charge item matters to orders with freight): a sync gives those orders the error
@@ -262,6 +266,7 @@ def check_settings(session: Session, settings: IntegrationSettings, *, per_order
         problems += _freight_problems(session, settings)
     problems += _discount_problems(session, settings)
     problems += _payment_problems(settings)
+    problems += cart_status_problems(settings, cart_kind)
     return problems
 
 
@@ -379,6 +384,32 @@ def _payment_problems(settings: IntegrationSettings) -> list[Problem]:
     if payments.default_term and not payments.default_method:
         return [Problem("payments.default_term", "is set but payments.default_method is blank, so no payment would use it: set the method or clear the term")]
     return []
+
+
+def cart_status_problems(settings: IntegrationSettings, cart_kind: str | None) -> list[Problem]:
+    """The cart status after import must be one the cart's driver lists (a typo would move every
+    imported order to whatever status the cart makes of it). Custom statuses the admin mapped in
+    ``general.driver_options.status_map`` count too. Without the driver installed nothing can be
+    said (a sync needs the driver anyway, and checks again)."""
+    wanted = settings.preferences.cart_status_after_import
+    if not wanted or not cart_kind:
+        return []
+    from ecom.errors import EcomError
+    from ecom.plugins import get_driver
+
+    try:
+        info = get_driver(cart_kind).info
+    except EcomError:  # not installed, or broken: a sync says so
+        return []
+    if info.after_import_statuses is None:
+        return []
+    custom = settings.general.driver_options.get("status_map")
+    allowed = list(dict.fromkeys([*info.after_import_statuses, *(custom if isinstance(custom, dict) else {})]))
+    if wanted in allowed:
+        return []
+    close = difflib.get_close_matches(wanted, allowed, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return [Problem("preferences.cart_status_after_import", f"{wanted!r} is not a {info.title} order status{hint}: use one of {', '.join(allowed)}")]
 
 
 # --- readiness -------------------------------------------------------------------------------

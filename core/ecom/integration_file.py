@@ -128,10 +128,11 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
     password, password_problems = _password(connection, env)
     problems += password_problems
 
-    settings, settings_problems = check_data(session, {k: v for k, v in document.items() if k in SECTIONS})
+    existing = integrations.find(session, name) if name else None
+    kind = existing.cart_kind if existing is not None else cart
+    settings, settings_problems = check_data(session, {k: v for k, v in document.items() if k in SECTIONS}, kind)
     problems += settings_problems
 
-    existing = integrations.find(session, name) if name else None
     if name and existing is None:
         problems += integrations.name_problems(session, name)
         if not cart:
@@ -254,7 +255,7 @@ def set_values(
                 _assign(data, key.split("."), raw)
             except KeyError as exc:
                 problems.append(Problem(key, exc.args[0]))
-    settings, settings_problems = check_data(session, data)
+    settings, settings_problems = check_data(session, data, integration.cart_kind)
     problems += settings_problems
     options = settings.general.driver_options if settings is not None else {}
     if "api_url" in fields:

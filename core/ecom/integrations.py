@@ -143,7 +143,7 @@ def create(
     """
     problems = name_problems(session, name) + kind_problems(cart_kind)
     settings = settings or IntegrationSettings()
-    problems += check_settings(session, settings)
+    problems += check_settings(session, settings, cart_kind)
     api_url, url_problems, url_notes = check_api_url(cart_kind, api_url, settings.general.driver_options)
     problems += url_problems + required_problems(cart_kind, {
         "website_name": bool(website_name.strip()), "api_url": bool(api_url), "username": bool(username.strip()), "password": bool(password),
@@ -280,7 +280,9 @@ def require_ready(
     :param strict: refuse the per-order problems too (activation does).
     """
     settings = load_settings(session, integration)
-    problems = check_settings(session, settings, per_order=strict) + readiness_problems(integration.api_url, settings)
+    problems = check_settings(session, settings, integration.cart_kind, per_order=strict) + readiness_problems(
+        integration.api_url, settings
+    )
     if problems:
         raise SettingsError(subject or f"Integration {integration.name!r} is not ready to sync", problems, outcome=None)
     return settings
@@ -349,7 +351,7 @@ def save_settings(session: Session, integration: m.Integration, settings: Integr
 
     Returns whether anything changed (settings equal to the stored ones are not rewritten).
     """
-    problems = check_settings(session, settings)
+    problems = check_settings(session, settings, integration.cart_kind)
     if integration.active:
         problems += readiness_problems(integration.api_url, settings, active=True)
     if problems:

@@ -197,6 +197,7 @@ class CartOrder(Record):
     total: Decimal
     note: str | None = None
     tags: list[str] = Field(default_factory=list)
+    test: bool = Field(False, description="A test order (e.g. Shopify's test checkout): skipped unless the integration imports them.")
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -236,7 +237,11 @@ class StatusUpdate(Record):
     """A change of an order's state, pushed from the back office to the cart.
 
     ``kind``: ``shipped`` (with tracking), ``voided``, ``closed``, or ``cart_status``: set the
-    merchant's chosen "cart status after import" (``cart_status``).
+    merchant's chosen "cart status after import" (``cart_status``), only while the order is as it
+    was imported: changed in the cart after ``unchanged_since`` (its ``updated_at`` at import), it
+    is left alone and the result says so (ok, action ``unchanged``). ``retry``: this update was sent
+    before and its answer may have been lost; the driver looks whether it is already done (a
+    tracking note already there, a fulfillment already made) before writing it again.
     """
 
     order_id: str = Field(description="The cart's external id of the order.")
@@ -247,6 +252,8 @@ class StatusUpdate(Record):
     tracking_url: str | None = None
     shipped_at: AwareDatetime | None = None
     cart_status: str | None = None
+    unchanged_since: AwareDatetime | None = None
+    retry: bool = False
 
 
 class PushResult(Record):
@@ -445,7 +452,9 @@ class CartInfo(Record):
     """How a driver describes its cart to the core, the CLI and the docs.
 
     ``statuses`` maps each of the cart's order statuses to one of the six web order statuses,
-    or to ``"archived"`` / ``"not imported"``.
+    or to ``"archived"`` / ``"not imported"``. ``after_import_statuses``: the values the *cart
+    status after import* may take (checked when settings are saved), or None when the driver takes
+    free text (Shopify adds it as a tag).
 
     How the core checks the connection fields when they are saved (``integration add``, ``set``,
     ``apply``): ``required`` names the fields the cart cannot work without (refused empty);
@@ -460,6 +469,7 @@ class CartInfo(Record):
     title: str
     fields: ConnectionFields
     statuses: dict[str, WebOrderStatus | Literal["archived", "not imported"]]
+    after_import_statuses: list[str] | None = None
     docs_url: str | None = None
     required: list[Literal["website_name", "api_url", "username", "password"]] = Field(default_factory=list)
     api_paths: list[str] = Field(default_factory=list)

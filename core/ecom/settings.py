@@ -71,7 +71,10 @@ class Preferences(Section):
     secondary_statuses: list[str] = Field(default_factory=list)
     financial_statuses: list[str] = Field(default_factory=list)
     sales_channels: list[str] = Field(default_factory=list)
-    cart_status_after_import: str | None = None
+    cart_status_after_import: str | None = Field(
+        None, description="Set once on the orders a job imports (one of the driver's statuses); never on older orders."
+    )
+    import_test_orders: bool = Field(False, description="Import the cart's test orders too (skipped by default).")
     transaction_type: Literal["sales_order", "ship_doc"] = "sales_order"
     initial_status: str = "open"
     location: str | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ecom.mapping import checks, customers, discounts, filters, lines, payments, shipping, tax
-from ecom.mapping.draft import MappingOutcome, TransactionDraft, cents
+from ecom.mapping.draft import MappingOutcome, Note, TransactionDraft, cents
 from ecom.mapping.lookups import Lookups
 from ecom.mapping.notes import Notes
 from ecom.records import CartOrder
@@ -31,8 +31,9 @@ def map_order(order: CartOrder, settings: IntegrationSettings, lookups: Lookups)
     """Map one order. See the module docstring for the rules and their order."""
     prefs = settings.preferences
     reason = filters.skip_reason(order, prefs)
-    if reason is not None:
-        return MappingOutcome(order=order.number, skipped=reason)
+    if reason is not None:  # a test order skipped is said, lest the merchant miss one that is not
+        said = [Note(rule="test order", message=f"skipped: {reason}")] if order.test else []
+        return MappingOutcome(order=order.number, skipped=reason, warnings=said)
 
     notes = Notes()
     checks.check_order(order, notes)

@@ -1,4 +1,5 @@
-"""Which web orders are imported: archived ones never, then the Preferences filters (AND).
+"""Which web orders are imported: archived ones never, test orders only when the integration says
+so, then the Preferences filters (AND).
 
 Returns why an order is skipped, or None to import it. Skipping is not an error: the order is
 simply not one the merchant wants in the back office.
@@ -20,6 +21,8 @@ def skip_reason(order: CartOrder, prefs: Preferences) -> str | None:
     """Why ``order`` is not imported, or None. The archived check comes before every filter."""
     if order.archived:
         return "archived in the cart: archived orders are never imported"
+    if order.test and not prefs.import_test_orders:
+        return "a test order (the cart marks it test): set preferences.import_test_orders = true to import test orders"
     if prefs.statuses and order.status not in prefs.statuses:
         wanted = ", ".join(s.label for s in prefs.statuses)
         return f"web order status {order.status.label} is not one to import ({wanted})"

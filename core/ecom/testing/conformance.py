@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -258,6 +258,23 @@ def driver_conformance(kind: str, *, plugin: Any = None, base_url: str = FAKE_BA
             assert voided.ok, f"voiding {order.number} failed: {voided.message}"
             again = {o.external_id: o for o in self.orders(cart_driver, connection).records}
             assert again[order.external_id].status == WebOrderStatus.VOIDED
+
+        def test_push_status_leaves_an_order_changed_since_import_alone(
+            self, cart_driver: Driver, cart_fake: FakeCart, connection: Connection
+        ) -> None:
+            self.require(cart_driver, "push_status")
+            order = self.open_orders(self.seeded_orders(cart_driver, cart_fake, connection))[0]
+            wanted = (cart_driver.info.after_import_statuses or ["ecom-imported"])[0]
+            update = StatusUpdate(
+                order_id=order.external_id, number=order.number, kind="cart_status", cart_status=wanted,
+                unchanged_since=order.updated_at - timedelta(hours=1),  # the shop changed it after the import
+            )
+            writes = len(cart_fake.writes())
+            [result] = cart_driver.call("push_status", connection=connection, updates=[update])
+            assert result.ok and result.action == "unchanged" and result.message, (
+                "a cart status after import must not touch an order changed in the cart since it was imported"
+            )
+            assert len(cart_fake.writes()) == writes, "nothing may be written to an order the shop moved on"
 
         # -- pushing inventory --------------------------------------------------------------------
 

@@ -90,6 +90,7 @@ INFO = CartInfo(
     statuses=dict(STATUSES),
     required=["password"],
     api_paths=[r"/api(/v1)?"],
+    after_import_statuses=list(STATUSES),
 )
 
 
@@ -223,6 +224,11 @@ def _push_status(http: CartHTTP, update: StatusUpdate) -> PushResult:
             }
             http.post(f"{path}/fulfillments", json=shipment, idempotent=False)  # a retry could ship twice
         else:
+            if update.kind == "cart_status" and update.unchanged_since is not None:
+                order = http.get(path).json()["order"]  # never touch an order the shop moved on since
+                if datetime.fromisoformat(order["updated_at"]) > update.unchanged_since:
+                    message = f"the order changed in the cart since it was imported (now {order['status']})"
+                    return PushResult(ref=update.order_id, ok=True, action="unchanged", message=message)
             status = update.cart_status if update.kind == "cart_status" else PUSHED_STATUS[update.kind]
             http.patch(path, json={"status": status})
     except RejectedError as exc:

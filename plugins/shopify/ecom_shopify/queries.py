@@ -22,7 +22,7 @@ ADDRESS = "firstName lastName company address1 address2 city province provinceCo
 ORDER_FIELDS = f"""
     id name createdAt updatedAt processedAt cancelledAt cancelReason closed closedAt
     currencyCode taxesIncluded taxExempt displayFinancialStatus displayFulfillmentStatus
-    sourceName paymentGatewayNames discountCodes tags note email phone
+    sourceName paymentGatewayNames discountCodes tags note email phone test
     totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} {TAX_LINES}
     customer {{ id firstName lastName taxExempt defaultEmailAddress {{ emailAddress }}
                 defaultPhoneNumber {{ phoneNumber }} }}
@@ -86,8 +86,9 @@ SHOP = """query Shop {
 
 ORDERS_FOR_STATUS = """query OrdersForStatus($ids: [ID!]!) {
   nodes(ids: $ids) {
-    ... on Order { id name closed cancelledAt tags
-      fulfillmentOrders(first: 10) { nodes { id status assignedLocation { location { id } } } } }
+    ... on Order { id name closed cancelledAt tags updatedAt
+      fulfillmentOrders(first: 10) { nodes { id status assignedLocation { location { id } }
+        fulfillmentHolds { reason reasonNotes displayReason heldByApp { title } } } } }
   }
 }"""
 

@@ -1,15 +1,21 @@
 """Pushing back-office order changes to Shopify: fulfil with tracking, close, cancel, tag.
 
-The orders of a batch are read first in one query (``nodes``: their open fulfillment orders, and
-whether they are already closed or cancelled), so a re-run finds nothing left to do and writes
-nothing. Shipped creates one fulfillment per assigned location from the open fulfillment orders;
-voided runs ``orderCancel``, which Shopify completes as a background job that is polled for a
-while; the cart status after import is added as a tag. A user error is that order's failure.
+The orders of a batch are read first in one query (``nodes``: their fulfillment orders with any
+holds, and whether they are already closed or cancelled), so a re-run finds nothing left to do and
+writes nothing (``fulfillmentCreate`` takes no idempotency key: looking first is the way). Shipped
+creates one fulfillment per assigned location from the open fulfillment orders; a fulfillment order
+Shopify will not fulfil now (on hold, scheduled, incomplete) is that order's failure, saying why and
+who holds it, tried again on the next sync. Voided runs ``orderCancel``, which Shopify completes as
+a background job that is polled for a while; the cart status after import is added as a tag, unless
+the order changed in Shopify since it was imported. A user error is that order's failure, except
+the ones that say the work is already done (the retry of a request whose answer was lost).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from ecom import PushResult, RejectedError, StatusUpdate, drivers
@@ -19,12 +25,17 @@ from ecom_shopify.api import Shopify
 from ecom_shopify.translate import user_errors
 
 FULFILLABLE = {"OPEN", "IN_PROGRESS"}
+#: Fulfillment order statuses that may be fulfilled later, and how to say so (enums/FulfillmentOrderStatus).
+NOT_NOW = {"ON_HOLD": "is on hold", "SCHEDULED": "is scheduled for later", "INCOMPLETE": "is incomplete"}
+#: User errors that mean a retry found the work done (Shopify's words).
+FULFILLED_ALREADY = re.compile(r"unfulfillable status\s*=\s*closed", re.I)
+CANCELLED_ALREADY = re.compile(r"already been cancelled", re.I)
 
 
 def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
     ids = list(dict.fromkeys(order_gid(u.order_id) for u in updates if order_gid(u.order_id)))
     orders: dict[str, dict[str, Any]] = {}
-    for chunk in drivers.chunks(ids, 25):  # 25 orders x 10 fulfillment orders stay under the cost limit
+    for chunk in drivers.chunks(ids, 15):  # 15 orders x 10 fulfillment orders with their holds: 795 points, under 1,000
         for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": chunk})["nodes"]:
             if node:
                 orders[node["id"]] = node
@@ -58,10 +69,17 @@ def _check(payload: dict[str, Any], key: str = "userErrors") -> None:
 
 def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
     groups: dict[str, list[str]] = defaultdict(list)
+    waiting = []
     for fo in order["fulfillmentOrders"]["nodes"]:
         if fo["status"] in FULFILLABLE:
             groups[((fo.get("assignedLocation") or {}).get("location") or {}).get("id", "")].append(fo["id"])
-    if not groups:
+        elif fo["status"] in NOT_NOW:
+            waiting.append(fo)
+    if not groups and not waiting:
+        statuses = {fo["status"] for fo in order["fulfillmentOrders"]["nodes"]}
+        if order.get("cancelledAt") and "CLOSED" not in statuses:
+            raise RejectedError(f"{order['name']} was cancelled in Shopify, so it cannot be shipped there; "
+                                "void it in the back office if it will not ship")
         return _done(update, f"{order['name']} has no open fulfillment order: already fulfilled")
     tracking = {"number": update.tracking_number, "company": update.carrier, "url": update.tracking_url}
     created = []
@@ -72,9 +90,29 @@ def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushR
             "notifyCustomer": bool(shop.option("notify_customer", False)),
         }
         payload = shop.query(queries.FULFILL, {"fulfillment": fulfillment})["fulfillmentCreate"]
+        if payload.get("userErrors") and FULFILLED_ALREADY.search(user_errors(payload["userErrors"])):
+            continue  # our own earlier try, whose answer was lost, fulfilled it
         _check(payload)
         created.append(payload["fulfillment"]["id"])
-    return _done(update, f"fulfilled {order['name']}", "updated", ",".join(created))
+    if waiting:
+        done = "fulfilled what could be, but " if created else ""
+        raise RejectedError(f"{done}{order['name']} cannot be shipped in Shopify now: " + "; ".join(_why_not(fo) for fo in waiting)
+                            + ". The tracking is kept and sent again on the next sync.")
+    return _done(update, f"fulfilled {order['name']}", "updated", ",".join(created) or None)
+
+
+def _why_not(fo: dict[str, Any]) -> str:
+    """Why Shopify will not fulfil ``fo`` now, with the holds' reasons and holders as it gives them."""
+    words = f"its fulfillment order {NOT_NOW[fo['status']]}"
+    holds = []
+    for hold in fo.get("fulfillmentHolds") or []:
+        reason = hold.get("displayReason") or str(hold.get("reason", "")).replace("_", " ").lower()
+        if hold.get("reasonNotes"):
+            reason += f" ({hold['reasonNotes']})"
+        if (hold.get("heldByApp") or {}).get("title"):
+            reason += f", held by {hold['heldByApp']['title']}"
+        holds.append(reason)
+    return words + (f": {'; '.join(holds)}" if holds else "")
 
 
 def closed(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
@@ -96,6 +134,8 @@ def voided(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushRe
         "staffNote": "Voided in the back office (ecom)",
     }
     payload = shop.query(queries.CANCEL, variables)["orderCancel"]
+    if payload.get("orderCancelUserErrors") and CANCELLED_ALREADY.search(user_errors(payload["orderCancelUserErrors"])):
+        return _done(update, f"{order['name']} is already cancelled", "updated")  # our own earlier try, answer lost
     _check(payload, "orderCancelUserErrors")
     job, delay = payload["job"], 0.5
     for _ in range(int(shop.option("cancel_polls", 5))):
@@ -114,8 +154,24 @@ def cart_status(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> P
         raise RejectedError("no cart status to set")
     if update.cart_status in (order.get("tags") or []):
         return _done(update, f"{order['name']} is already tagged {update.cart_status!r}")
+    moved = _moved_on(update, order)
+    if moved:
+        return _done(update, moved)
     _check(shop.query(queries.TAGS_ADD, {"id": order["id"], "tags": [update.cart_status]})["tagsAdd"])
     return _done(update, f"tagged {order['name']} {update.cart_status!r}", "updated")
+
+
+def _moved_on(update: StatusUpdate, order: dict[str, Any]) -> str | None:
+    """Why ``order`` is no longer as it was imported (changed since; without that date: closed or
+    cancelled), or None."""
+    changed = order.get("updatedAt")
+    if update.unchanged_since is not None:
+        if changed and datetime.fromisoformat(changed) > update.unchanged_since:
+            return f"the order changed in Shopify since it was imported ({order['name']}, updated {changed})"
+        return None
+    if order.get("cancelledAt") or order.get("closed"):
+        return f"{order['name']} is {'cancelled' if order.get('cancelledAt') else 'closed'} in Shopify"
+    return None
 
 
 HANDLERS = {"shipped": shipped, "closed": closed, "voided": voided, "cart_status": cart_status}

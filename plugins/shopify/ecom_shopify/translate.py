@@ -207,6 +207,7 @@ def order(raw: dict[str, Any]) -> CartOrder:
         total=total,
         note=raw.get("note"),
         tags=list(raw.get("tags") or []),
+        test=bool(raw.get("test")),
         raw=raw,
     )
 

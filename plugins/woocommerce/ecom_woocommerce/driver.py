@@ -11,14 +11,16 @@ aside after a failed import are read again with ``include=`` (100 ids a request)
 page through ``X-WP-TotalPages``. Writes go through the
 batch routes (``orders/batch``, ``products/batch``, ``products/{id}/variations/batch``), 100
 objects a request (``woocommerce_rest_batch_items_limit``), and each object's own result or error
-is mapped back to its record. SKUs are resolved to products and variations with one
+is mapped back to its record. A status push tells the core each order's result as soon as it is
+final (after its tracking note), looks for a tracking note before posting one it may have posted
+already, and leaves the status after import off an order changed in the store since its import. SKUs are resolved to products and variations with one
 ``GET /products?sku=a,b,...`` per 100 SKUs (WooCommerce searches variations too when given
 ``sku``) and cached in ``connection.refs``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -56,6 +58,7 @@ def describe_cart() -> CartInfo:
             password="The consumer secret (cs_...) shown once when the key was created",
         ),
         statuses=tr.STATUSES,
+        after_import_statuses=[slug for slug, status in tr.STATUSES.items() if status not in ("archived", "not imported")],
         docs_url="https://woocommerce.github.io/woocommerce-rest-api-docs/",
         required=["api_url", "username", "password"],
         api_paths=[r"/wp-json(/wc/v\d+)?"],
@@ -143,35 +146,68 @@ def fetch_products(connection: Connection, since: datetime | None) -> Iterator[P
 
 
 @hookimpl
-def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[PushResult]:
+def push_status(
+    connection: Connection, updates: list[StatusUpdate], progress: Callable[[int, PushResult], None] | None
+) -> list[PushResult]:
     results: list[PushResult | None] = [None] * len(updates)
+
+    def answer(i: int, result: PushResult) -> None:  # each order's result, told as soon as it is final
+        results[i] = result
+        if progress is not None:
+            progress(i, result)
+
     entries = []
     for i, update in enumerate(updates):
         status = tr.pushed_status(update)
         if not update.order_id.isdigit():
-            results[i] = PushResult.failed(update.order_id, f"{update.order_id!r} is not a WooCommerce order id.")
+            answer(i, PushResult.failed(update.order_id, f"{update.order_id!r} is not a WooCommerce order id."))
         elif status is None:
-            results[i] = PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import.")
+            answer(i, PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import."))
         else:
             entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
-        for i, (answer, _, words) in _batches(http, entries).items():
+        moved = _moved_on(http, [(i, updates[i]) for i, _, _ in entries])
+        for i, words in moved.items():
+            answer(i, PushResult(ref=updates[i].order_id, ok=True, action="unchanged", message=words))
+        for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
             update = updates[i]
-            if answer is None:
-                results[i] = PushResult.failed(update.order_id, words)
+            if saved is None:
+                answer(i, PushResult.failed(update.order_id, words))
                 continue
-            results[i] = PushResult(ref=update.order_id, ok=True, external_id=str(answer.get("id")))
+            result = PushResult(ref=update.order_id, ok=True, external_id=str(saved.get("id")))
             note = tr.tracking_note(update)
-            if note:
-                body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
-                try:
-                    http.post(f"/orders/{update.order_id}/notes", json=body, idempotent=False)
-                except (RejectedError, RetryableError) as exc:
-                    results[i] = PushResult.failed(
-                        update.order_id, f"Status set to {answer.get('status')}, but the tracking note failed: {exc}",
-                        retryable=isinstance(exc, RetryableError),
-                    )
+            path = f"/orders/{update.order_id}/notes"
+            try:
+                if note and not (update.retry and tr.has_note(http.get(path).json(), note)):
+                    body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
+                    http.post(path, json=body, idempotent=False)  # (a note found: sent before, its answer lost)
+            except (RejectedError, RetryableError) as exc:
+                result = PushResult.failed(
+                    update.order_id, f"Status set to {saved.get('status')}, but the tracking note failed: {exc}",
+                    retryable=isinstance(exc, RetryableError),
+                )
+            answer(i, result)
     return results  # type: ignore[return-value]
+
+
+def _moved_on(http: CartHTTP, todo: list[tuple[int, StatusUpdate]]) -> dict[int, str]:
+    """The cart-status-after-import updates whose order changed in WooCommerce since it was
+    imported (or is gone), with why: read with ``include``, 100 orders a request."""
+    asked = {i: u for i, u in todo if u.kind == "cart_status" and u.unchanged_since is not None}
+    found: dict[str, dict[str, Any]] = {}
+    for group in drivers.chunks(sorted({u.order_id for u in asked.values()}, key=int), PER_PAGE):
+        params = {"include": ",".join(group), "per_page": PER_PAGE, "page": 1}
+        for response in http.paginate("/orders", params=params, next_params=page_numbers()):
+            found |= {str(raw.get("id")): raw for raw in response.json()}
+    moved = {}
+    for i, update in asked.items():
+        raw = found.get(update.order_id)
+        modified = tr.when(raw, "date_modified") if raw else None
+        if raw is None:
+            moved[i] = "WooCommerce no longer lists the order (trashed or deleted since it was imported)"
+        elif modified is not None and update.unchanged_since is not None and modified > update.unchanged_since:
+            moved[i] = f"the order changed in WooCommerce since it was imported (now {raw.get('status')})"
+    return moved
 
 
 @hookimpl

@@ -299,6 +299,15 @@ def tracking_note(update: StatusUpdate) -> str | None:
     return note + (f" Track it at {update.tracking_url}" if update.tracking_url else "")
 
 
+def has_note(notes: Any, note: str) -> bool:
+    """Whether ``note`` is among an order's notes (``GET /orders/{id}/notes``), compared as text:
+    WordPress may give it back wrapped in HTML or with entities."""
+    wanted = " ".join(note.split())
+    return isinstance(notes, list) and any(
+        isinstance(n, dict) and " ".join(html_text(str(n.get("note") or "")).split()) == wanted for n in notes
+    )
+
+
 # -- WooCommerce's words -------------------------------------------------------------------------
 
 

@@ -155,7 +155,7 @@ def test_push_status_sets_statuses_in_one_batch_and_notes_the_tracking(fake, htt
         StatusUpdate(order_id="424242", kind="closed"), StatusUpdate(order_id="#1001", kind="closed"),
         StatusUpdate(order_id=ids[0], kind="cart_status"),
     ]
-    results = driver.push_status(connection=https, updates=updates)
+    results = driver.push_status(connection=https, updates=updates, progress=None)
     assert [r.ref for r in results] == [u.order_id for u in updates]
     assert [r.ok for r in results] == [True, True, True, True, False, False, False]
     assert [fake.orders[int(i)]["status"] for i in ids] == ["completed", "cancelled", "completed", "on-hold"]
@@ -174,7 +174,7 @@ def test_a_failed_tracking_note_fails_that_order_only_and_is_not_sent_twice(fake
         raise WooError(500, "internal_server_error", "<p>There has been a critical error on this website.</p>")
 
     monkeypatch.setattr(fake, "_add_note", broken)
-    [result] = driver.push_status(connection=https, updates=[StatusUpdate(order_id=oid, kind="shipped", tracking_number="1Z")])
+    [result] = driver.push_status(connection=https, updates=[StatusUpdate(order_id=oid, kind="shipped", tracking_number="1Z")], progress=None)
     assert not result.ok and result.retryable
     assert result.message.startswith("Status set to completed, but the tracking note failed")
     assert "critical error" in result.message and fake.orders[int(oid)]["status"] == "completed"

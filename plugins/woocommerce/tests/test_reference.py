@@ -113,7 +113,7 @@ def everything_sent() -> list[Sent]:
             StatusUpdate(order_id=open_orders[0], kind="shipped", carrier="UPS", tracking_number="1Z1"),
             StatusUpdate(order_id=open_orders[1], kind="voided"), StatusUpdate(order_id=open_orders[2], kind="closed"),
             StatusUpdate(order_id=open_orders[3], kind="cart_status", cart_status="on-hold"),
-        ])
+        ], progress=None)
         driver.push_inventory(connection=conn, levels=[StockLevel(sku=s, quantity=5) for s in fake.skus()])
         parent = next(p for p in fake.products.values() if p["type"] == "variable")
         driver.upsert_products(connection=conn, products=[

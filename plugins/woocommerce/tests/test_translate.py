@@ -207,3 +207,10 @@ def test_error_words():
     critical = {"code": "internal_server_error", "message": "<p>There has been a critical error on this website.</p><p><a href=\"x\">Learn more</a></p>"}
     assert tr.error_words(critical) == "There has been a critical error on this website. Learn more"
     assert tr.error_words(["not", "an error"]) == ""
+
+
+def test_a_tracking_note_is_found_among_notes_wordpress_gave_back_as_html():
+    note = "Shipped with UPS, tracking number 1Z9. Track it at https://t.example/?a=1&b=2"
+    given = [{"note": "<p>Order status changed.</p>"}, {"note": "<p>Shipped with UPS, tracking number 1Z9. Track it at https://t.example/?a=1&amp;b=2</p>\n"}]
+    assert tr.has_note(given, note)
+    assert not tr.has_note(given[:1], note) and not tr.has_note({"code": "x"}, note)

@@ -21,7 +21,14 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   at a signed URL on the same host (:mod:`ecom_shopify.fake.bulk`).
 - Orders with fulfillment orders; ``fulfillmentCreate`` (input-objects/FulfillmentInput),
   ``orderClose``, ``orderCancel`` returning a ``Job`` done after ``job_polls`` polls
-  (mutations/orderCancel), ``tagsAdd``.
+  (mutations/orderCancel), ``tagsAdd``. Fulfillment orders ON_HOLD (enums/FulfillmentOrderStatus)
+  carry their ``fulfillmentHolds`` (objects/FulfillmentHold: ``reason`` from
+  enums/FulfillmentHoldReason, ``reasonNotes``, ``displayReason``, ``heldByApp``); ``fulfillmentCreate``
+  refuses any status but OPEN and IN_PROGRESS with "unfulfillable status". :meth:`ShopifyFake.hold` /
+  :meth:`ShopifyFake.release` stand for mutations/fulfillmentOrderHold and fulfillmentOrderReleaseHold,
+  as an app or the merchant would use them. ``fulfillmentCreate`` takes no ``@idempotent`` key (only
+  the inventory and refund mutations do: changelog "Adding idempotency for inventory adjustments
+  and refund mutations"), so a client looks before it writes again.
 - ``inventorySetQuantities`` as of 2026-04 (mutations/inventorySetQuantities,
   docs/api/usage/implementing-idempotency): an ``@idempotent(key:)`` is required (its absence is a
   top-level error; the exact wording is not published), every quantity must carry
@@ -31,8 +38,9 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   ``productVariantsBulkUpdate``; products, variants, inventory items and levels at two locations.
 - ``GET /admin/api/2026-07/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST).
 - Injected failures (:meth:`ecom.fake.FakeCart.fail_next`) in Shopify's error body,
-  ``{"errors": "..."}``. A request is a write when its operation is a mutation other than
-  ``bulkOperationRunQuery`` (which reads). Answers that are not the API's (cut off, an HTML page,
+  ``{"errors": "..."}``; :meth:`ShopifyFake.lose_answers` runs a mutation, keeps what it did, and
+  answers 500 instead (the answer lost on the way back). A request is a write when its operation
+  is a mutation other than ``bulkOperationRunQuery`` (which reads). Answers that are not the API's (cut off, an HTML page,
   empty: :meth:`ecom.fake.FakeCart.garble_next`) and redirects (``redirect_next``) come from the
   base class.
 - GraphQL's own faults on demand (:meth:`ShopifyFake.fail_next_graphql`), HTTP 200 without
@@ -107,6 +115,7 @@ class ShopifyFake(FakeCart):
         self.schema = subset_schema()
         self._files: dict[str, bytes] = {}
         self._signing = secrets.token_bytes(16)
+        self._lost: list[str] = []  # root fields whose next answer is lost after the work is done
 
     answer_faults = ("INTERNAL_SERVER_ERROR", "THROTTLED")
 
@@ -164,7 +173,14 @@ class ShopifyFake(FakeCart):
         except ValueError:
             return self._answer(start_response, "400 Bad Request", headers, {"errors": "Invalid JSON in request body"})
         base = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME')}"
-        return self._answer(start_response, "200 OK", headers, self.graphql(body, base))
+        answer = self.graphql(body, base)
+        with self._lock:
+            lost = next((f for f in self._lost if f in (answer.get("data") or {})), None)
+            if lost is not None:
+                self._lost.remove(lost)
+        if lost is not None:
+            return self._answer(start_response, "500 Internal Server Error", headers, {"errors": "Internal Server Error"})
+        return self._answer(start_response, "200 OK", headers, answer)
 
     @staticmethod
     def _answer(start_response: Any, status: str, headers: list[tuple[str, str]], body: Any) -> list[bytes]:
@@ -425,6 +441,21 @@ class ShopifyFake(FakeCart):
             weight=None if weight is None else Decimal(str(weight["value"])),
             weight_unit=None if weight is None else units[weight["unit"]],  # type: ignore[arg-type]
             active=product["status"] == "ACTIVE", quantity=variant["inventoryQuantity"](None))
+
+    def lose_answers(self, field: str, *, times: int = 1) -> None:
+        """Run the next ``times`` requests for root field ``field`` (e.g. ``fulfillmentCreate``), then
+        answer 500: the shop changed, the client never heard."""
+        with self._lock:
+            self._lost += [field] * times
+
+    def hold(self, order_id: str, reason: str = "OTHER", notes: str | None = None, app: str | None = None) -> None:
+        """Hold the order's open fulfillment orders (``reason``: a FulfillmentHoldReason)."""
+        gid = order_id if order_id.startswith("gid://") else f"gid://shopify/Order/{order_id}"
+        assert self.store.hold(gid, reason, notes, app), f"{order_id} has no open fulfillment order to hold"
+
+    def release(self, order_id: str) -> None:
+        """Release the holds on the order's fulfillment orders."""
+        self.store.release(order_id if order_id.startswith("gid://") else f"gid://shopify/Order/{order_id}")
 
     def tracking(self, order_id: str) -> list[str]:
         order = self.order(order_id)

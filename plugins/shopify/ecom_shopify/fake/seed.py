@@ -183,7 +183,11 @@ def _fulfillment_order(store: Store, rng: random.Random, order: dict[str, Any], 
         status = "IN_PROGRESS"
     fo = store.add("FulfillmentOrder", status=status, requestStatus="UNSUBMITTED", order=order, orderId=order["id"],
                    orderName=order["name"], createdAt=order["createdAt"], updatedAt=order["updatedAt"],
-                   assignedLocation={"name": location["name"], "countryCode": "US", "location": location}, lineItems=[])
+                   assignedLocation={"name": location["name"], "countryCode": "US", "location": location}, lineItems=[],
+                   fulfillmentHolds=[])
+    if status == "ON_HOLD":  # held, as Shopify's fraud filter does (enums/FulfillmentHoldReason)
+        fo["fulfillmentHolds"].append(store.add("FulfillmentHold", reason="HIGH_RISK_OF_FRAUD", reasonNotes=None, handle=None,
+                                                displayReason="High risk of fraud", heldByApp=None, heldByRequestingApp=False))
     for line in order["lineItems"]:
         remaining = 0 if done or cancelled else line["quantity"]
         if fulfillment == "PARTIALLY_FULFILLED" and line is order["lineItems"][0]:

@@ -166,6 +166,33 @@ class Store:
         self.touch(order)
         return created, []
 
+    def hold(self, order_id: str, reason: str, notes: str | None = None, app: str | None = None) -> list[dict[str, Any]]:
+        """Put the order's open fulfillment orders ON_HOLD with one fulfillment hold each
+        (mutations/fulfillmentOrderHold: ``reason`` is a FulfillmentHoldReason)."""
+        order, held = self.get(order_id, "Order"), []
+        for fo in (order or {}).get("fulfillmentOrders", []):
+            if fo["status"] in ("OPEN", "IN_PROGRESS"):
+                by = self.add("App", title=app, handle=(app or "").lower().replace(" ", "-")) if app else None
+                fo["fulfillmentHolds"].append(self.add(
+                    "FulfillmentHold", reason=reason, reasonNotes=notes, displayReason=reason.replace("_", " ").capitalize(),
+                    heldByApp=by, heldByRequestingApp=False, handle=None))
+                fo["status"] = "ON_HOLD"
+                self.touch(fo)
+                held.append(fo)
+        if order is not None and held:
+            order["displayFulfillmentStatus"] = "ON_HOLD"
+            self.touch(order)
+        return held
+
+    def release(self, order_id: str) -> None:
+        """Release every hold on the order (mutations/fulfillmentOrderReleaseHold): back to OPEN."""
+        order = self.get(order_id, "Order") or {}
+        for fo in order.get("fulfillmentOrders", []):
+            if fo["status"] == "ON_HOLD":
+                fo["status"], fo["fulfillmentHolds"] = "OPEN", []
+                self.touch(fo)
+        order["displayFulfillmentStatus"] = "UNFULFILLED"
+
     def close(self, order_id: str) -> tuple[dict[str, Any] | None, UserErrors]:
         order = self.get(order_id, "Order")
         if order is None:

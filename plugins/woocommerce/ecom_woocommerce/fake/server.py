@@ -32,6 +32,10 @@ docs' "List all orders" table (wcdocs ``source/includes/wp-api-v3/_orders.md``):
 page reads (an order edited, trashed or created while a sync reads), the way a merchant working
 in the shop does.
 
+Faults beyond the base class's (:meth:`ecom.fake.FakeCart.fail_next`): :meth:`WooCommerceFake.lose_answers`
+serves a request, keeps what it saved, and answers WordPress's 500 "critical error" instead, as a
+PHP fatal after the save (a mail plugin failing on the note's email) or a proxy timing out would.
+
 Not served: webhooks, coupons, customers, refunds, reports, settings. Link headers leave out the
 authentication parameters (WordPress would repeat them).
 """
@@ -132,6 +136,7 @@ class WooCommerceFake(FakeCart):
         self._listing_changes: list[tuple[int, Callable[[], None]]] = []
         self._listings = 0
         self._seeds = 0
+        self._lost: list[tuple[str, str]] = []  # (method, route pattern) of answers to lose
         self._id_lock = threading.Lock()
 
     # -- set up -------------------------------------------------------------------------------
@@ -142,6 +147,12 @@ class WooCommerceFake(FakeCart):
         key, secret = f"ck_{rng.getrandbits(160):040x}", f"cs_{rng.getrandbits(160):040x}"
         self.keys[key] = ApiKey(secret, permissions)
         return key, secret
+
+    def lose_answers(self, method: str, route: str, *, times: int = 1) -> None:
+        """Serve the next ``times`` requests ``method`` ``route`` (a pattern under ``/wp-json/wc/v3``,
+        e.g. ``/orders/\\d+/notes``) but answer 500 after saving: the write is done, its answer lost."""
+        with self._lock:
+            self._lost += [(method, route)] * times
 
     def register_status(self, slug: str) -> None:
         """Register a custom order status, as a plugin would through ``wc_order_statuses``."""
@@ -304,6 +315,12 @@ class WooCommerceFake(FakeCart):
             request = Request(method, path[len(PREFIX):] or "/", query, body if isinstance(body, dict) else {}, f"{scheme}://{host}")
             key = self._authenticate(request, environ, headers)
             status, payload = self._dispatch(request, key, headers)
+            with self._lock:
+                lost = next((n for n, (m, r) in enumerate(self._lost) if m == method and re.fullmatch(r, request.route)), None)
+                if lost is not None:
+                    del self._lost[lost]
+            if lost is not None:
+                raise WooError(500, "internal_server_error", "<p>There has been a critical error on this website.</p>")
         except WooError as error:
             status, payload = error.status, error.body()
         start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)

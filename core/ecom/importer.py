@@ -94,6 +94,8 @@ def _decimal(cell: str) -> Decimal:
     problem = number_problem(number)
     if problem:
         raise ValueError(f'"{_shown(cell)}" {problem}' if number.is_finite() else f'"{_shown(cell)}" is not a number')
+    if -number.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]  # only trailing zeros: drop them
+        number = number.quantize(Decimal(1).scaleb(-MAX_PLACES))
     return number
 
 

@@ -14,7 +14,7 @@ The file is the whole integration::
 
     [general] ... [notify]        # every settings section: replaced whole, a key left out gets its default
 
-Applying checks everything first (TOML syntax, unknown keys, types, back-office names, the rules
+Applying checks everything first (TOML syntax and nesting depth, unknown keys, types, back-office names, the rules
 between settings) and reports every problem at once; a file with any problem changes nothing.
 ``export`` then ``apply`` of its output changes nothing either.
 """
@@ -108,6 +108,8 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
         document = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise integrations.SettingsError(failed, [Problem("", f"TOML syntax: {exc}")]) from None
+    except RecursionError:  # the parser recurses once per level: hundreds of [ or { inside each other
+        raise integrations.SettingsError(failed, [Problem("", "TOML: arrays or tables are nested too deeply to read")]) from None
 
     problems: list[Problem] = []
     for key in document:
@@ -322,6 +324,8 @@ def _value(raw: str, annotation: Any) -> Any:
         return raw
     try:
         return tomllib.loads(f"value = {text}", parse_float=Decimal)["value"]
+    except RecursionError:  # nested too deeply to be a setting: validation refuses the text as it is
+        return raw
     except tomllib.TOMLDecodeError:
         if typing.get_origin(annotation) is list:
             return [part.strip() for part in raw.split(",") if part.strip()]

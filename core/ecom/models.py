@@ -127,7 +127,7 @@ def number_problem(value: Decimal | int) -> str | None:
         return "is not a number"
     if number and number.adjusted() >= MAX_DIGITS:
         return f"is too large: a number has at most {MAX_DIGITS} digits before the decimal point"
-    if -number.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
+    if number and -number.normalize().as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]  # trailing zeros do not count
         return f"has more than {MAX_PLACES} digits after the decimal point"
     return None
 

@@ -1,0 +1,91 @@
+"""Hostile files and numbers given to ``ecom integration apply / set / preview``: one error in words, exit 3.
+
+Nesting deep enough to exhaust the TOML parser's recursion, a file that never ends, a file that is
+not UTF-8, numbers the back office cannot keep: each is refused with its reason and nothing changes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ecom.cli.files import MAX_INPUT_BYTES
+
+from .integration_seed import ORDER, all_rows, order_json
+from .test_cli_integrations import driver, key_file, office, shop  # noqa: F401  (fixtures)
+
+DEEP = 50_000
+
+
+def refused(result) -> str:  # type: ignore[no-untyped-def]
+    assert (result.exit_code, result.stdout) == (3, ""), result.output
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[" * DEEP + "]" * DEEP, "{a = " * DEEP + "1" + "}" * DEEP],
+    ids=["arrays", "inline tables"],
+)
+def test_toml_nested_50000_deep_is_refused_by_apply(shop, ecom_cli, tmp_path, value) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(f'name = "shop"\n[general]\ndriver_options = {{ x = {value} }}\n')
+    before = all_rows(shop.engine)
+    assert refused(ecom_cli("integration", "apply", str(path))) == (
+        f"Error: {path} was not applied: 1 problem, nothing was saved:\n  TOML: arrays or tables are nested too deeply to read\n"
+    )
+    assert all_rows(shop.engine) == before
+
+
+def test_a_setting_nested_50000_deep_is_refused_by_set(shop, ecom_cli) -> None:
+    before = all_rows(shop.engine)
+    stderr = refused(ecom_cli("integration", "set", "shop", "preferences.statuses=" + "[" * DEEP))
+    assert stderr.startswith("Error: Integration 'shop' was not changed: 1 problem, nothing was saved:\n  preferences.statuses: ")
+    assert len(stderr.splitlines()) == 2
+    assert all_rows(shop.engine) == before
+
+
+def test_a_schedule_interval_of_10_to_the_30_is_refused(shop, ecom_cli) -> None:
+    stderr = refused(ecom_cli("integration", "set", "shop", f"schedule.interval={10**30}"))
+    assert f"  schedule.interval: Input should be less than or equal to 100000 (got {10**30})\n" in stderr
+    assert ecom_cli("integration", "set", "shop", "schedule.interval=1440").exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["apply", "preview"])
+def test_a_file_that_never_ends_is_refused_after_a_bounded_read(shop, ecom_cli, command) -> None:
+    args = ("integration", "apply", "/dev/zero") if command == "apply" else ("integration", "preview", "shop", "--order", "/dev/zero")
+    what = "an integration file" if command == "apply" else "an order"
+    assert refused(ecom_cli(*args)) == (
+        f"Error: /dev/zero is larger than {MAX_INPUT_BYTES // 1024 // 1024} MiB, too large for {what}: is it the right file?\n"
+    )
+
+
+def test_a_latin1_order_given_to_preview_is_refused_naming_the_line(shop, ecom_cli, tmp_path) -> None:
+    path = tmp_path / "order.json"
+    text = json.dumps({**ORDER, "note": "x"}, indent=1).replace('"x"', '"Caf\u00e9"')
+    path.write_bytes(text.encode("latin-1"))
+    line = text[: text.index("Caf")].count("\n") + 1
+    assert refused(ecom_cli("integration", "preview", "shop", "--order", str(path))) == (
+        f"Error: {path} is not UTF-8 text (line {line} is not): save it as UTF-8 and try again.\n"
+    )
+    piped = ecom_cli("integration", "apply", "-", input="name = 'Caf\u00e9'\n".encode("latin-1"))  # type: ignore[arg-type]
+    assert refused(piped) == "Error: stdin is not UTF-8 text (line 1 is not): save it as UTF-8 and try again.\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "where", "shown"),
+    [
+        ({"quantity": 10**30}, "lines[0].quantity", str(10**30)),
+        ({"unit_price": "1E+400"}, "lines[0].unit_price", "1E+400"),
+        ({"unit_price": "0.0000000000000001"}, "lines[0].unit_price", "1E-16"),
+    ],
+    ids=["quantity 10^30", "price 1E+400", "price with 16 places"],
+)
+def test_numbers_the_back_office_cannot_keep_are_refused_by_preview(shop, ecom_cli, tmp_path, line, where, shown) -> None:
+    path = tmp_path / "order.json"
+    path.write_text(order_json(lines=[{**ORDER["lines"][0], **line}]))
+    stderr = refused(ecom_cli("integration", "preview", "shop", "--order", str(path)))
+    assert stderr.startswith(f"Error: {path} holds numbers beyond what the back office keeps:\n  {where}: {shown} ")
+    assert len(stderr.splitlines()) == 2

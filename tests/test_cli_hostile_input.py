@@ -89,3 +89,10 @@ def test_numbers_the_back_office_cannot_keep_are_refused_by_preview(shop, ecom_c
     stderr = refused(ecom_cli("integration", "preview", "shop", "--order", str(path)))
     assert stderr.startswith(f"Error: {path} holds numbers beyond what the back office keeps:\n  {where}: {shown} ")
     assert len(stderr.splitlines()) == 2
+
+
+def test_an_smtp_port_beyond_65535_is_a_usage_error_not_a_database_overflow(ecom_db, ecom_cli) -> None:
+    result = ecom_cli("mail", "set", "--host", "127.0.0.1", "--port", str(10**20), "--from", "shop@example.com", "--no-password")
+    assert result.exit_code == 2
+    assert "Invalid value for '--port': 100000000000000000000 is not in the range 1<=x<=65535." in result.stderr
+    assert "Traceback" not in result.output

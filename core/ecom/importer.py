@@ -691,7 +691,12 @@ def _next_record(run: _Run, reader: Any, lines: _Lines) -> list[str] | None:
 
 
 class _Run:
-    """One import: checks each row as it comes, writes good rows in batches, keeps the first errors."""
+    """One import: checks each row as it comes, writes good rows in batches, keeps the first errors.
+
+    Rows wait in ``pending`` until a batch is full; then their keys are checked against the rows
+    before them (kept in a temporary table, so memory does not grow with the file), their
+    problems are noted in row order and, while the file has no bad row, the good ones are written.
+    """
 
     def __init__(self, session: Session, spec: Spec, label: str) -> None:
         self.session, self.spec, self.label = session, spec, label
@@ -699,7 +704,7 @@ class _Run:
         self.errors: list[RowError] = []  # the first SHOWN_ERRORS problems
         self.unshown = 0
         self.bad_rows = 0
-        self.batch: list[ParsedRow] = []
+        self.pending: list[tuple[int, ParsedRow | None, list[RowError]]] = []
         self.counts = {"created": 0, "updated": 0, "unchanged": 0}
         self.savepoint: Any = None
 
@@ -709,18 +714,18 @@ class _Run:
         self.references = _References(self.session)
         self.defaults = _defaults(spec)
         self.missing_keys = [spec.column(name) for name in spec.key if spec.column(name) not in columns]
-        self.keys: dict[tuple[Any, ...], int] = {}  # the file's keys so far -> row number
         self.checks = [make(self.session, spec) for make in spec.checks]
         self.savepoint = self.session.begin_nested()
+        self.seen = _SeenKeys(self.session, spec)
 
     def add(self, record: list[str]) -> None:
-        number, spec, columns = self.number, self.spec, self.columns
+        number, columns = self.number, self.columns
         cells = [cell.strip() for cell in record]
         if not any(cells):
             return
         extra = cells[len(columns) :]
         if any(extra):
-            self._note([RowError(number, None, f"{len(record)} cells, but the header names {len(columns)} columns")])
+            self._pend(number, None, [RowError(number, None, f"{len(record)} cells, but the header names {len(columns)} columns")])
             return
         row = ParsedRow(number=number, values={}, cells={})
         row_errors: list[RowError] = []
@@ -747,32 +752,56 @@ class _Run:
                     row.values[column.target] = _read_cell(column, "", self.references, self.defaults)
                 except ValueError as exc:
                     row_errors.append(RowError(number, column.name, str(exc)))
-        if not any(e.column in spec.key for e in row_errors):
-            key = tuple(row.values[attr] for attr in spec.key_attrs)
-            if key in self.keys:
-                shown = ", ".join(f'{name} "{_shown(row.cells[name])}"' for name in spec.key)
-                row_errors.append(RowError(number, spec.key[0], f"{shown} is already on row {self.keys[key]}"))
-            else:
-                self.keys[key] = number
         if not row_errors:
             for check in self.checks:
                 row_errors.extend(check(row))
-        if row_errors:
-            self._note(row_errors)
-        elif not self.bad_rows:  # once a row is bad nothing will be written: the rest is only checked
-            self.batch.append(row)
-            if len(self.batch) >= BATCH:
-                self._write()
+        self._pend(number, row, row_errors)
+
+    def _pend(self, number: int, row: ParsedRow | None, errors: list[RowError]) -> None:
+        self.pending.append((number, row, errors))
+        if len(self.pending) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Check the pending rows' keys against the file's earlier rows, note problems, write the good rows."""
+        pending, self.pending = self.pending, []
+        spec = self.spec
+        keyed = {
+            number: tuple(row.values[attr] for attr in spec.key_attrs)
+            for number, row, errors in pending
+            if row is not None and not any(e.column in spec.key for e in errors)
+        }
+        first_rows = self.seen.rows(list(keyed.values()))  # key -> row number, from earlier batches
+        new_keys: dict[tuple[Any, ...], int] = {}
+        good: list[ParsedRow] = []
+        for number, row, errors in pending:
+            key = keyed.get(number)
+            if key is not None:
+                first = first_rows.get(key) or new_keys.get(key)
+                if first is not None:
+                    assert row is not None
+                    shown = ", ".join(f'{name} "{_shown(row.cells[name])}"' for name in spec.key)
+                    errors = [*errors, RowError(number, spec.key[0], f"{shown} is already on row {first}")]
+                else:
+                    new_keys[key] = number
+            if errors:
+                self._note(errors)
+            elif row is not None:
+                good.append(row)
+        self.seen.add(new_keys)
+        if not self.bad_rows:  # once a row is bad nothing more is written: the rest is only checked
+            self._write(good)
 
     def _note(self, errors: list[RowError]) -> None:
         self.bad_rows += 1
         room = SHOWN_ERRORS - len(self.errors)
         self.errors.extend(errors[:room])
         self.unshown += max(0, len(errors) - room)
-        self.batch = []
 
     def fail(self, error: RowError) -> NoReturn:
         """The file cannot be read on: report it after the problems found so far."""
+        if self.savepoint is not None:
+            self._flush()
         self.bad_rows += 1
         self.errors = self.errors[: SHOWN_ERRORS - 1] + [error]
         raise ConfigError(self._report())
@@ -786,19 +815,19 @@ class _Run:
         return "\n".join(lines)
 
     def finish(self) -> ImportResult:
+        self._flush()
         if self.bad_rows:
             raise ConfigError(self._report())
-        self._write()
+        self.seen.drop()
         self.savepoint.commit()
         return ImportResult(kind=self.spec.kind, source=self.label, **self.counts)
 
     def abandon(self) -> None:
         if self.savepoint is not None and self.savepoint.is_active:
-            self.savepoint.rollback()
+            self.savepoint.rollback()  # the temporary table goes with it
 
-    def _write(self) -> None:
-        """Create or update the batch's records, by key, in bulk (no ORM objects kept in the session)."""
-        rows, self.batch = self.batch, []
+    def _write(self, rows: list[ParsedRow]) -> None:
+        """Create or update the rows' records, by key, in bulk (no ORM objects kept in the session)."""
         if not rows:
             return
         model: Any = self.spec.model
@@ -806,8 +835,7 @@ class _Run:
         attrs = list(rows[0].values)
         keys = [tuple(row.values[a] for a in key_attrs) for row in rows]
         key_columns = [getattr(model, a) for a in key_attrs]
-        match = key_columns[0].in_([k[0] for k in keys]) if len(key_columns) == 1 else sa.tuple_(*key_columns).in_(keys)
-        query = sa.select(model.id, *key_columns, *(getattr(model, a) for a in attrs)).where(match)
+        query = sa.select(model.id, *key_columns, *(getattr(model, a) for a in attrs)).where(_key_in(key_columns, keys))
         existing = {tuple(found[1 : 1 + len(key_attrs)]): found for found in self.session.execute(query)}
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -831,6 +859,43 @@ class _Run:
             raise ConfigError(f"Nothing imported from {self.label}: the database refused it ({exc.orig}).") from exc
         self.counts["created"] += len(inserts)
         self.counts["updated"] += len(updates)
+
+
+def _key_in(columns: Sequence[Any], keys: list[tuple[Any, ...]]) -> Any:
+    """``columns`` equal one of ``keys``, as SQL."""
+    if len(columns) == 1:
+        return columns[0].in_([key[0] for key in keys])
+    return sa.tuple_(*columns).in_(keys)
+
+
+class _SeenKeys:
+    """The keys of the file's rows so far, each with its row number, in a temporary table of the session.
+
+    Created inside the import's savepoint: rolling it back removes the table; a finished import
+    drops it. Memory does not grow with the file, however many rows it has.
+    """
+
+    def __init__(self, session: Session, spec: Spec) -> None:
+        self.session = session
+        table: Any = spec.model.__table__  # type: ignore[attr-defined]
+        key_columns = [sa.Column(f"key{i}", table.c[attr].type, primary_key=True) for i, attr in enumerate(spec.key_attrs)]
+        self.table = sa.Table("ecom_import_keys", sa.MetaData(), *key_columns, sa.Column("first_row", sa.Integer), prefixes=["TEMPORARY"])
+        self.key_columns = [self.table.c[c.name] for c in key_columns]
+        self.table.create(session.connection())
+
+    def rows(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+        if not keys:
+            return {}
+        query = sa.select(*self.key_columns, self.table.c.first_row).where(_key_in(self.key_columns, keys))
+        return {tuple(found[:-1]): found[-1] for found in self.session.execute(query)}
+
+    def add(self, keys: dict[tuple[Any, ...], int]) -> None:
+        if keys:
+            names = [c.name for c in self.key_columns]
+            self.session.execute(self.table.insert(), [{**dict(zip(names, key, strict=True)), "first_row": n} for key, n in keys.items()])
+
+    def drop(self) -> None:
+        self.table.drop(self.session.connection())
 
 
 def _read_header(spec: Spec, header: list[str], label: str) -> list[Column | None]:

@@ -56,7 +56,7 @@ def test_a_cell_over_128_kib_is_refused_naming_row_and_column(ecom_db, ecom_cli,
 def test_a_file_that_never_ends_is_refused_after_one_bounded_row(ecom_db, ecom_cli) -> None:
     assert refused(ecom_cli, "items", "/dev/zero") == [
         "Error: Nothing imported from zero: 1 bad row.",
-        "  row 1: the row is longer than 2 MiB (from line 1 of the file); is it a CSV file?",
+        f"  row 1: the row is longer than {MAX_ROW:,} characters (from line 1 of the file); is it a CSV file?",
     ]
 
 
@@ -81,16 +81,16 @@ class Endless(io.RawIOBase):
 @pytest.mark.parametrize(
     ("head", "line", "reason"),
     [
-        (b"sku,name\n", b"A,", "row 2: the row is longer than 2 MiB (from line 2 of the file); is it a CSV file?"),
-        (b'sku,name\nA,"', b"more\n", "row 2: the row is longer than 2 MiB (from line 2 of the file); is it a CSV file?"),
-        (b"", b"sku,", "row 1: the row is longer than 2 MiB (from line 1 of the file); is it a CSV file?"),
+        (b"sku,name\n", b"A,", f"row 2: the row is longer than {MAX_ROW:,} characters (from line 2 of the file); is it a CSV file?"),
+        (b'sku,name\nA,"', b"more\n", f"row 2: the row is longer than {MAX_ROW:,} characters (from line 2 of the file); is it a CSV file?"),
+        (b"", b"sku,", f"row 1: the row is longer than {MAX_ROW:,} characters (from line 1 of the file); is it a CSV file?"),
     ],
     ids=["one endless line", "an endless quoted cell over many lines", "an endless header"],
 )
 def test_an_endless_row_is_refused_having_read_little_more_than_the_bound(ecom_db, head, line, reason) -> None:
     endless = Endless(head, line)
     with ecom_db.session() as session, pytest.raises(ConfigError) as caught:
-        import_csv(session, "items", io.BufferedReader(endless), name="endless.csv")
+        import_csv(session, "items", io.TextIOWrapper(io.BufferedReader(endless), encoding="utf-8", newline=""), name="endless.csv")
     assert str(caught.value).splitlines()[1:] == [f"  {reason}"]
     assert endless.given < MAX_ROW + 2 * io.DEFAULT_BUFFER_SIZE + len(head)
 
@@ -166,6 +166,16 @@ def test_a_file_that_is_not_utf8_names_the_first_bad_line(ecom_db, ecom_cli, wri
     assert refused(ecom_cli, "items", write("latin.csv", text)) == [
         'Error: Nothing imported from latin.csv: it is not UTF-8 text (save it as "CSV UTF-8"); line 3 is not.'
     ]
+    far = ("sku,name\n" + "".join(f"S{n},Caf\u00e9 {n}\n" for n in range(9000))).encode() + "Z,Caf\xe9\n".encode("latin-1")
+    assert refused(ecom_cli, "items", write("far.csv", far))[0].endswith("line 9002 is not.")
+    assert items(ecom_db) == []
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_every_kind_of_line_ending_is_read(ecom_db, ecom_cli, write, newline) -> None:
+    text = newline.join(["sku,name,description", "A,Alpha,", 'B,Beta,"two', 'lines"', ""])
+    assert ecom_cli("import", "items", write("endings.csv", text)).exit_code == 0
+    assert items(ecom_db) == [("A", "Alpha"), ("B", "Beta")]
 
 
 def test_many_bad_rows_print_the_first_errors_and_count_the_rest(ecom_db, ecom_cli, write) -> None:

@@ -20,6 +20,7 @@ NUL byte or an over-long cell is refused in words, never merged or truncated. ``
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -593,30 +594,39 @@ def import_csv(session: Session, kind: str, source: str | Path | io.TextIOBase, 
     if isinstance(source, str | Path):
         path = Path(source)
         try:
-            stream = path.open("rb")
+            stream = path.open(encoding="utf-8-sig", newline="")  # newline="": csv sees \r\n, \n and \r as written
         except FileNotFoundError:
             raise ConfigError(f"No file {path}.") from None
         except OSError as exc:
             raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
         with stream:
-            return _import(session, spec, stream, name or path.name)
+            try:
+                return _import(session, spec, stream, name or path.name)
+            except UnicodeDecodeError:
+                line = _first_line_not_utf8(path)
+                raise ConfigError(f'Nothing imported from {name or path.name}: it is not UTF-8 text (save it as "CSV UTF-8"); line {line} is not.') from None
     return _import(session, spec, source, name or getattr(source, "name", "CSV"))
+
+
+def _first_line_not_utf8(path: Path) -> int:
+    """The number of the first line of ``path`` that is not UTF-8 (the text reader decodes in chunks, not lines)."""
+    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with path.open("rb") as file:
+        while chunk := file.read(64 * 1024):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + exc.object[: exc.start].count(b"\n")
+            line += chunk.count(b"\n")
+    return line
 
 
 class _RowTooLong(Exception):
     pass
 
 
-class _NotUTF8(Exception):
-    pass
-
-
 class _Lines:
-    """The file's lines for csv.reader, read with a bound: no row may take more than MAX_ROW.
-
-    A binary stream is decoded line by line as UTF-8 (a byte order mark is skipped), so a line
-    that is not UTF-8 is known by its number; the bound is then in bytes, else in characters.
-    """
+    """The file's lines for csv.reader, read with a bound: no row may take more than MAX_ROW characters."""
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
@@ -634,11 +644,6 @@ class _Lines:
         self.row_size += len(text)
         if self.row_size > MAX_ROW:
             raise _RowTooLong
-        if isinstance(text, bytes):
-            try:
-                text = text.decode("utf-8-sig" if self.line == 1 else "utf-8")
-            except UnicodeDecodeError:
-                raise _NotUTF8 from None
         return text
 
 
@@ -669,9 +674,7 @@ def _next_record(run: _Run, reader: Any, lines: _Lines) -> list[str] | None:
     try:
         record = next(reader, None)
     except _RowTooLong:
-        run.fail(RowError(number, None, f"the row is longer than {MAX_ROW // 1024 // 1024} MiB (from line {first_line} of the file); is it a CSV file?"))
-    except _NotUTF8:
-        raise ConfigError(f'Nothing imported from {run.label}: it is not UTF-8 text (save it as "CSV UTF-8"); line {lines.line} is not.') from None
+        run.fail(RowError(number, None, f"the row is longer than {MAX_ROW:,} characters (from line {first_line} of the file); is it a CSV file?"))
     except csv.Error as exc:
         if "end of data" in str(exc):
             reason = (
@@ -1006,7 +1009,7 @@ def render_docs() -> str:
         "- Yes/no cells take true/false, yes/no, y/n, 1/0. Numbers use a dot for decimals and no",
         "  thousands separator. Rates are fractions (0.08875) or percentages (8.875%).",
         f"- **Limits.** A cell holds at most {MAX_CELL:,} characters ({MAX_CELL // 1024} KiB) and no NUL",
-        f"  character; a row at most {MAX_ROW // 1024 // 1024} MiB. A number has at most {MAX_DIGITS} digits before the",
+        f"  character; a row at most {MAX_ROW:,} characters. A number has at most {MAX_DIGITS} digits before the",
         f"  decimal point and {MAX_PLACES} after it. Only a description may hold line breaks (in a quoted",
         "  cell); a quote left open is refused, naming the row where it opened, instead of silently",
         "  merging the rows after it. There is no limit on the number of rows: the file is read as a",

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ecom.cli.files import MAX_INPUT_BYTES
+from ecom.integration_file import MAX_NESTING
 
 from .integration_seed import ORDER, all_rows, order_json
 from .test_cli_integrations import driver, key_file, office, shop  # noqa: F401  (fixtures)
@@ -24,27 +25,42 @@ def refused(result) -> str:  # type: ignore[no-untyped-def]
     return result.stderr
 
 
-@pytest.mark.parametrize(
-    "value",
-    ["[" * DEEP + "]" * DEEP, "{a = " * DEEP + "1" + "}" * DEEP],
-    ids=["arrays", "inline tables"],
-)
-def test_toml_nested_50000_deep_is_refused_by_apply(shop, ecom_cli, tmp_path, value) -> None:
+def nested(depth: int, kind: str) -> str:
+    return "[" * depth + "]" * depth if kind == "arrays" else "{a = " * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [DEEP, 300], ids=["50000 deep: the parser's recursion", "300 deep: the settings' dump"])
+@pytest.mark.parametrize("kind", ["arrays", "inline tables"])
+def test_deeply_nested_toml_is_refused_by_apply(shop, ecom_cli, tmp_path, depth, kind) -> None:
     path = tmp_path / "deep.toml"
-    path.write_text(f'name = "shop"\n[general]\ndriver_options = {{ x = {value} }}\n')
+    path.write_text(f'name = "shop"\n[general]\ndriver_options = {{ x = {nested(depth, kind)} }}\n')
     before = all_rows(shop.engine)
     assert refused(ecom_cli("integration", "apply", str(path))) == (
-        f"Error: {path} was not applied: 1 problem, nothing was saved:\n  TOML: arrays or tables are nested too deeply to read\n"
+        f"Error: {path} was not applied: 1 problem, nothing was saved:\n"
+        f"  TOML: arrays or tables are nested more than {MAX_NESTING} deep\n"
     )
     assert all_rows(shop.engine) == before
 
 
-def test_a_setting_nested_50000_deep_is_refused_by_set(shop, ecom_cli) -> None:
+@pytest.mark.parametrize("depth", [DEEP, 300])
+@pytest.mark.parametrize("key", ["preferences.statuses", "general.driver_options.x"])
+def test_a_deeply_nested_setting_is_refused_by_set(shop, ecom_cli, depth, key) -> None:
     before = all_rows(shop.engine)
-    stderr = refused(ecom_cli("integration", "set", "shop", "preferences.statuses=" + "[" * DEEP))
-    assert stderr.startswith("Error: Integration 'shop' was not changed: 1 problem, nothing was saved:\n  preferences.statuses: ")
-    assert len(stderr.splitlines()) == 2
+    assert refused(ecom_cli("integration", "set", "shop", f"{key}={nested(depth, 'inline tables')}")) == (
+        "Error: Integration 'shop' was not changed: 1 problem, nothing was saved:\n"
+        f"  {key}: TOML: arrays or tables are nested more than {MAX_NESTING} deep\n"
+    )
     assert all_rows(shop.engine) == before
+
+
+def test_the_deepest_setting_set_accepts_exports_and_applies_again(shop, ecom_cli, tmp_path) -> None:
+    deepest = nested(MAX_NESTING - 3, "inline tables")  # under [general] driver_options x
+    assert ecom_cli("integration", "set", "shop", f"general.driver_options.x={deepest}").exit_code == 0
+    assert refused(ecom_cli("integration", "set", "shop", f"general.driver_options.x=[{deepest}]")).endswith(f"nested more than {MAX_NESTING} deep\n")
+    path = tmp_path / "shop.toml"
+    assert ecom_cli("integration", "export", "shop", "-o", str(path)).exit_code == 0
+    applied = ecom_cli("integration", "apply", str(path))
+    assert (applied.exit_code, applied.stdout) == (0, "Integration 'shop' is unchanged.\n")
 
 
 def test_a_schedule_interval_of_10_to_the_30_is_refused(shop, ecom_cli) -> None:

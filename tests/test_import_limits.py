@@ -187,6 +187,13 @@ def test_many_bad_rows_print_the_first_errors_and_count_the_rest(ecom_db, ecom_c
     assert lines[-1] == f"  ... and {bad - SHOWN_ERRORS} more problems (the first {SHOWN_ERRORS} are shown)"
 
 
+def test_a_header_of_thousands_of_unknown_columns_gives_a_short_error(ecom_db, ecom_cli, write) -> None:
+    lines = refused(ecom_cli, "items", write("wide.csv", "sku,name," + ",".join(f"c{n}" for n in range(5000)) + "\n"))
+    assert lines[1:3] == ['  unknown column "c0" (column 3)', '  unknown column "c1" (column 4)']
+    assert lines[-2:] == [f"  ... and {5000 - SHOWN_ERRORS:,} more problems with the header", "  items columns: " + ", ".join(c.name for c in importer.SPECS["items"].columns)]
+    assert len(lines) == SHOWN_ERRORS + 3
+
+
 def rows_text(count: int, price: str = "1") -> str:
     return "sku,name,price\n" + "".join(f"S{n:05d},Item {n},{price}\n" for n in range(count))
 

@@ -923,6 +923,8 @@ def _read_header(spec: Spec, header: list[str], label: str) -> list[Column | Non
             problems.append(f'missing required column "{column.name}"')
     if problems:
         allowed = ", ".join(c.name for c in spec.columns)
+        if len(problems) > SHOWN_ERRORS:
+            problems[SHOWN_ERRORS:] = [f"... and {len(problems) - SHOWN_ERRORS:,} more problems with the header"]
         lines = "\n".join(f"  {p}" for p in problems)
         raise ConfigError(f"Nothing imported from {label}: the header row is wrong.\n{lines}\n  {spec.kind} columns: {allowed}")
     return columns

@@ -42,6 +42,8 @@ from ecom.integration_checks import Problem, check_data, readiness_problems
 from ecom.settings import IntegrationSettings
 
 PASSWORD_PLACEHOLDER = "<keep current password>"
+MAX_NESTING = 32  # arrays and tables inside each other; a settings file needs a handful
+TOO_DEEP = f"TOML: arrays or tables are nested more than {MAX_NESTING} deep"
 CONNECTION_FIELDS = ("website_name", "api_url", "username")
 CONNECTION_KEYS = (*CONNECTION_FIELDS, "password", "password_env")
 SECTIONS = tuple(IntegrationSettings.model_fields)
@@ -109,7 +111,9 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
     except tomllib.TOMLDecodeError as exc:
         raise integrations.SettingsError(failed, [Problem("", f"TOML syntax: {exc}")]) from None
     except RecursionError:  # the parser recurses once per level: hundreds of [ or { inside each other
-        raise integrations.SettingsError(failed, [Problem("", "TOML: arrays or tables are nested too deeply to read")]) from None
+        raise integrations.SettingsError(failed, [Problem("", TOO_DEEP)]) from None
+    if _depth(document) > MAX_NESTING:
+        raise integrations.SettingsError(failed, [Problem("", TOO_DEEP)])
 
     problems: list[Problem] = []
     for key in document:
@@ -242,6 +246,9 @@ def set_values(session: Session, integration: m.Integration, assignments: Sequen
                 _assign(data, key.split("."), raw)
             except KeyError as exc:
                 problems.append(Problem(key, exc.args[0]))
+            else:
+                if _depth(data) > MAX_NESTING:  # as deep as in a file: `export` then `apply` must work
+                    raise integrations.SettingsError(f"Integration {integration.name!r} was not changed", [*problems, Problem(key, TOO_DEEP)])
     settings, settings_problems = check_data(session, data)
     problems += settings_problems
     if settings is not None:
@@ -323,10 +330,23 @@ def _value(raw: str, annotation: Any) -> Any:
     if textual and not quoted:
         return raw
     try:
-        return tomllib.loads(f"value = {text}", parse_float=Decimal)["value"]
-    except RecursionError:  # nested too deeply to be a setting: validation refuses the text as it is
-        return raw
+        value = tomllib.loads(f"value = {text}", parse_float=Decimal)["value"]
+    except RecursionError:
+        raise KeyError(TOO_DEEP) from None
     except tomllib.TOMLDecodeError:
         if typing.get_origin(annotation) is list:
             return [part.strip() for part in raw.split(",") if part.strip()]
         return raw
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and tables nest in ``value`` (a TOML document or value); a scalar is 0."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        node, depth = todo.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            todo.extend((child, depth + 1) for child in children)
+    return deepest

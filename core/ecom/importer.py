@@ -2,20 +2,21 @@
 
 Each KIND (``items``, ``stock``, ``customers``, ...) is a :class:`Spec`: its table, its columns
 (how a cell is read, whether it is required, which list a name or SKU refers to) and the columns
-that identify a row. :func:`import_csv` streams a file: each row is checked as it is read and good rows
-are written in batches inside a savepoint, so memory stays flat however long the file. When any
-row is bad it raises one :class:`~ecom.errors.ConfigError` listing the first problems by the row
-number a spreadsheet shows (the header is row 1), the column and the reason, counting the rest,
-and rolls the savepoint back: nothing is imported. Otherwise each row creates its record or
-updates the one with the same key (SKU, name, ...), so re-importing a file never duplicates
-anything; the counts say what happened.
+that identify a row. :func:`import_csv` streams a file: each row is checked as it is read, the
+file's keys so far are kept in a temporary table and good rows are written in batches inside a
+savepoint, so memory stays flat however long the file. When any row is bad it raises one
+:class:`~ecom.errors.ConfigError` listing the first problems by the row number a spreadsheet
+shows (the header is row 1), the column and the reason, counting the rest, and rolls the
+savepoint back: nothing is imported. Otherwise each row creates its record or updates the one
+with the same key (SKU, name, ...), so re-importing a file never duplicates anything; the counts
+say what happened.
 
 Rules a file follows: UTF-8, comma-separated, a header row; header names are matched without
 regard to case, spaces or hyphens; a column left out of the header is left alone on update; an
 empty cell means the column's default. Limits (:data:`MAX_CELL`, :data:`MAX_ROW`, the number
 range of :func:`ecom.models.number_problem`) bound what one row may cost; a quote left open, a
-NUL byte or an over-long cell is refused in words, never merged or truncated. ``docs/csv-import.md`` is generated from the specs
-(``python -m ecom.importer > docs/csv-import.md``).
+NUL byte or an over-long cell is refused in words, never merged or truncated.
+``docs/csv-import.md`` is generated from the specs (``python -m ecom.importer > docs/csv-import.md``).
 """
 
 from __future__ import annotations

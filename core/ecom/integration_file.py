@@ -14,7 +14,7 @@ The file is the whole integration::
 
     [general] ... [notify]        # every settings section: replaced whole, a key left out gets its default
 
-Applying checks everything first (TOML syntax, unknown keys, types, back-office names, the rules
+Applying checks everything first (TOML syntax and nesting depth, unknown keys, types, back-office names, the rules
 between settings) and reports every problem at once; a file with any problem changes nothing.
 ``export`` then ``apply`` of its output changes nothing either.
 """
@@ -42,6 +42,8 @@ from ecom.integration_checks import Problem, check_api_url, check_data, readines
 from ecom.settings import IntegrationSettings
 
 PASSWORD_PLACEHOLDER = "<keep current password>"
+MAX_NESTING = 32  # arrays and tables inside each other; a settings file needs a handful
+TOO_DEEP = f"TOML: arrays or tables are nested more than {MAX_NESTING} deep"
 CONNECTION_FIELDS = ("website_name", "api_url", "username")
 CONNECTION_KEYS = (*CONNECTION_FIELDS, "password", "password_env")
 SECTIONS = tuple(IntegrationSettings.model_fields)
@@ -108,6 +110,10 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
         document = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise integrations.SettingsError(failed, [Problem("", f"TOML syntax: {exc}")]) from None
+    except RecursionError:  # the parser recurses once per level: hundreds of [ or { inside each other
+        raise integrations.SettingsError(failed, [Problem("", TOO_DEEP)]) from None
+    if _depth(document) > MAX_NESTING:
+        raise integrations.SettingsError(failed, [Problem("", TOO_DEEP)])
 
     problems: list[Problem] = []
     for key in document:
@@ -255,6 +261,9 @@ def set_values(
                 _assign(data, key.split("."), raw)
             except KeyError as exc:
                 problems.append(Problem(key, exc.args[0]))
+            else:
+                if _depth(data) > MAX_NESTING:  # as deep as in a file: `export` then `apply` must work
+                    raise integrations.SettingsError(f"Integration {integration.name!r} was not changed", [*problems, Problem(key, TOO_DEEP)])
     settings, settings_problems = check_data(session, data, integration.cart_kind)
     problems += settings_problems
     options = settings.general.driver_options if settings is not None else {}
@@ -343,8 +352,23 @@ def _value(raw: str, annotation: Any) -> Any:
     if textual and not quoted:
         return raw
     try:
-        return tomllib.loads(f"value = {text}", parse_float=Decimal)["value"]
+        value = tomllib.loads(f"value = {text}", parse_float=Decimal)["value"]
+    except RecursionError:
+        raise KeyError(TOO_DEEP) from None
     except tomllib.TOMLDecodeError:
         if typing.get_origin(annotation) is list:
             return [part.strip() for part in raw.split(",") if part.strip()]
         return raw
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and tables nest in ``value`` (a TOML document or value); a scalar is 0."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        node, depth = todo.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            todo.extend((child, depth + 1) for child in children)
+    return deepest

@@ -110,6 +110,28 @@ def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
     )
 
 
+MAX_DIGITS = 12  # before the decimal point: below one trillion
+MAX_PLACES = 12  # after it
+
+
+def number_problem(value: Decimal | int) -> str | None:
+    """Why ``value`` does not fit a money, rate or quantity column, in words, or None when it does.
+
+    The columns are NUMERIC on PostgreSQL and text on SQLite; what bounds them is the arithmetic
+    done on them (Python's decimal context keeps 28 significant digits, and a quantity times a
+    price must still round to the cent): at most :data:`MAX_DIGITS` digits before the decimal
+    point and :data:`MAX_PLACES` after it.
+    """
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    if not number.is_finite():
+        return "is not a number"
+    if number and number.adjusted() >= MAX_DIGITS:
+        return f"is too large: a number has at most {MAX_DIGITS} digits before the decimal point"
+    if number and -number.normalize().as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]  # trailing zeros do not count
+        return f"has more than {MAX_PLACES} digits after the decimal point"
+    return None
+
+
 def money(default: Decimal | None = ZERO, **kwargs: Any) -> Any:
     """A Decimal column (money, rate or quantity)."""
     return Field(default=default, sa_type=ExactDecimal, **kwargs)

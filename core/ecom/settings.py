@@ -165,7 +165,7 @@ class Schedule(Section):
 
     enabled: bool = False
     frequency: Literal["minutes", "hourly", "daily", "weekly"] = "hourly"
-    interval: int = Field(1, ge=1)
+    interval: int = Field(1, ge=1, le=100_000)  # far more overflows the schedule's date arithmetic
     time: dt.time | None = Field(None, description="Time of day (daily, weekly) in UTC.")
     weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None
 

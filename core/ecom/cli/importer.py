@@ -12,8 +12,8 @@ from ecom.importer import KINDS, import_file
 
 HELP = f"""Import FILE.csv into the KIND list; rows with the same key are updated, never duplicated.
 
-When any row is bad nothing is imported, and every bad row is listed with its row number,
-column and reason. Columns per KIND: docs/csv-import.md.
+When any row is bad nothing is imported (exit 3), and the first bad rows are listed with their
+row number, column and reason, the rest counted. Columns and limits per KIND: docs/csv-import.md.
 
 KIND is one of: {", ".join(KINDS)}.
 """

@@ -9,6 +9,7 @@ environment variable or stdin, never from a flag, and never printed.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import os
 import sys
 from collections.abc import Iterator
@@ -17,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from ecom import db, integration_file, integrations, secrets
 from ecom import models as m
 from ecom.cli import cli, echo_json
+from ecom.cli.files import read_text
 from ecom.cli.integration_views import preview_lines, show_lines, table
 from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
-from ecom.integration_checks import validation_problems
+from ecom.integration_checks import dotted, validation_problems
 from ecom.jobs import schedule
 from ecom.mapping import DbLookups, map_order
 from ecom.plugins import drivers, get_driver
@@ -370,14 +372,7 @@ def apply_command(file: Path) -> None:
 
     Everything is checked first and every problem listed; if anything is wrong, nothing changes.
     """
-    source = "stdin" if str(file) == "-" else str(file)
-    try:
-        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
-        text = raw.decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read {source}: {exc.strerror}.") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{source} is not UTF-8 text.") from None
+    source, text = read_text(file, "an integration file")
     with back_office() as session, noting_key_file(session):
         result = integration_file.apply_text(session, text, source=source)
         item = result.integration
@@ -561,17 +556,30 @@ def preview_command(ctx: click.Context, name: str, order_file: Path, as_json: bo
 
 
 def _read_order(path: Path) -> CartOrder:
-    source = "stdin" if str(path) == "-" else str(path)
+    source, text = read_text(path, "an order")
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the order {source}: {exc.strerror}.") from None
-    try:
-        return CartOrder.model_validate_json(text)
+        order = CartOrder.model_validate_json(text)
     except ValidationError as exc:
         problems = validation_problems(exc, model=CartOrder)
         lines = "\n".join(f"  {p}" for p in problems)
         raise ConfigError(f"{source} is not a canonical order (docs/records.md):\n{lines}") from None
+    problems = [f"{where}: {value} {problem}" for where, value in _numbers(order, ()) if (problem := m.number_problem(value))]
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise ConfigError(f"{source} holds numbers beyond what the back office keeps:\n{lines}")
+    return order
+
+
+def _numbers(value: Any, where: tuple[Any, ...]) -> Iterator[tuple[str, Any]]:
+    """Every number in a record, with where it is (``lines.0.quantity``)."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _numbers(getattr(value, name), (*where, name))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _numbers(item, (*where, index))
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        yield dotted(where), value
 
 
 # --- drivers, when installed -----------------------------------------------------------------

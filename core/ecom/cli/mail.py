@@ -21,7 +21,7 @@ def mail() -> None:
 
 @mail.command("set")
 @click.option("--host", required=True)
-@click.option("--port", type=int, default=587, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=587, show_default=True)
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls", show_default=True)
 @click.option("--username")
 @click.option("--from", "from_address", required=True, help="The sender address.")

@@ -66,3 +66,61 @@ def test_version(ecom_cli):
     result = ecom_cli("--version")
     assert result.exit_code == 0
     assert result.stdout == f"ecom, version {ecom.__version__}\n"
+
+
+# --- starting fast: ecom --help and --version load no command module -------------------------
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "pydantic", "pluggy", "httpx", "cryptography", "jinja2", "ecom.cli.")
+
+
+def _modules_loaded_by(*argv: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``ecom ARGV`` (the console script's path)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ecom.cli import main\n"
+        f"sys.argv = ['ecom', *{list(argv)!r}]\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    return set(done.stderr.split())
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("--version",), ()])
+def test_help_and_version_import_no_database_driver_or_http_layer(argv):
+    loaded = _modules_loaded_by(*argv)
+    heavy = sorted(m for m in loaded if m.startswith(HEAVY) or m.split(".")[0] in {h.rstrip(".") for h in HEAVY})
+    assert heavy == []
+
+
+def test_a_commands_help_imports_only_its_module():
+    loaded = _modules_loaded_by("plugins", "--help")
+    assert "ecom.cli.plugins" in loaded
+    assert not {"ecom.cli.integrations", "ecom.cli.sync", "ecom.cli.demo", "sqlalchemy", "alembic"} & loaded
+
+
+def test_every_command_is_listed_with_its_own_first_sentence():
+    from ecom.cli import COMMANDS, cli
+
+    for name, (module, short_help) in COMMANDS.items():
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None, f"{module} defines no command {name!r}"
+        assert command.callback.__module__ == module
+        assert short_help == command.get_short_help_str(limit=1000), f"COMMANDS[{name!r}] differs from the command's help"
+    assert sorted(cli.commands) == sorted(COMMANDS), "a command module registers a command COMMANDS does not list"
+
+
+def test_help_lists_every_command(ecom_cli):
+    from ecom.cli import COMMANDS
+
+    listed = ecom_cli("--help").stdout.split("Commands:\n", 1)[1]
+    assert [line.split()[0] for line in listed.splitlines()] == sorted(COMMANDS)
+
+
+def test_an_unknown_command_is_a_usage_error(ecom_cli):
+    result = ecom_cli("nosuch")
+    assert result.exit_code == 2 and "No such command 'nosuch'" in result.stderr

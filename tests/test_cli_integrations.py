@@ -339,3 +339,37 @@ def test_remove_asks_first(shop, ecom_cli):
     assert ok(ecom_cli("integration", "remove", "shop", "--yes")).stdout == "Removed integration 'shop'.\n"
     gone = ecom_cli("integration", "show", "shop")
     assert (gone.exit_code, gone.stderr) == (3, "Error: No integration named 'shop': there are none yet (ecom integration add).\n")
+
+
+def test_reapplying_an_unchanged_file_keeps_the_last_test_only_a_connection_change_forgets_it(office, ecom_cli, tmp_path, monkeypatch):
+    import tomli_w
+
+    document = {"name": "shop", "cart": "testshop", "active": True,
+                "connection": {"website_name": "Dana's", "api_url": "https://dana.example", "password_env": "SHOP_TOKEN"}}  # fmt: skip
+    path = tmp_path / "shop.toml"
+    path.write_text(tomli_w.dumps({**document, **_plain(SETTINGS)}))
+    ok(ecom_cli("integration", "apply", str(path)))
+
+    def tested():
+        return json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["connection_test"]
+
+    ok(ecom_cli("integration", "test", "shop"))
+    first = tested()
+    assert first is not None
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Integration 'shop' is unchanged.\n"
+    assert tested() == first
+    ok(ecom_cli("integration", "set", "shop", "--password-env", "SHOP_TOKEN"))  # the same password again
+    assert tested() == first
+    edited = {**document, "connection": {**document["connection"], "website_name": "Dana's Shop"}}
+    path.write_text(tomli_w.dumps({**edited, **_plain(SETTINGS)}))
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
+    assert tested() == first  # the website name is a label, not how ecom reaches the cart
+
+    moved = {**edited, "connection": {**edited["connection"], "api_url": "https://dana2.example"}}
+    path.write_text(tomli_w.dumps({**moved, **_plain(SETTINGS)}))
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
+    assert tested() is None
+    ok(ecom_cli("integration", "test", "shop"))
+    monkeypatch.setenv("SHOP_TOKEN", "a-new-token")
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
+    assert tested() is None

@@ -162,8 +162,7 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
 
     changed = integrations.update_connection(session, existing, **fields)
     if password is not None:
-        integrations.set_password(session, existing, password)
-        changed = True
+        changed |= integrations.set_password(session, existing, password)
     if target_active != existing.active:
         existing.active, changed = target_active, True
     changed |= integrations.save_settings(session, existing, settings)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hmac
 import logging
 import re
 from collections.abc import Iterable
@@ -189,12 +190,29 @@ def update_connection(
     return changed
 
 
-def set_password(session: Session, integration: m.Integration, password: str | None) -> None:
-    """Store ``password`` encrypted (None or "" removes it); forgets the last Test Connection."""
+def set_password(session: Session, integration: m.Integration, password: str | None) -> bool:
+    """Store ``password`` encrypted (None or "" removes it); returns whether it changed.
+
+    A changed password forgets the last Test Connection; the same password again (a file applied
+    twice with its ``password_env``) changes nothing.
+    """
+    if _same_password(session, integration, password):
+        return False
     integration.password_encrypted = secrets.encrypt(password, _url(session)) if password else None
     _forget_test(integration)
     session.add(integration)
     log.info("integration %s: password %s", integration.name, "changed" if password else "removed")
+    return True
+
+
+def _same_password(session: Session, integration: m.Integration, password: str | None) -> bool:
+    if not integration.password_encrypted or not password:
+        return not integration.password_encrypted and not password
+    try:
+        current = secrets.decrypt(integration.password_encrypted, _url(session))
+    except ConfigError:
+        return False  # the stored one cannot be read (key changed): the new one replaces it
+    return hmac.compare_digest(current.encode(), password.encode())
 
 
 def password_is_set(integration: m.Integration) -> bool:

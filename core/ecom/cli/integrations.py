@@ -248,11 +248,10 @@ def set_command(
     with back_office() as session, noting_key_file(session):
         item = integrations.get(session, name)
         changed = integration_file.set_values(session, item, assignments) if assignments else []
-        if password or clear_password:
-            integrations.set_password(session, item, password or None)
+        if (password or clear_password) and integrations.set_password(session, item, password or None):
             changed.append("password")
         final_name = item.name
-    click.echo(f"Saved integration {final_name!r}: {', '.join(changed)}.")
+    click.echo(f"Saved integration {final_name!r}: {', '.join(changed)}." if changed else f"Integration {final_name!r} is unchanged.")
     if any(key in changed for key in ("api_url", "connection.api_url", "username", "connection.username", "password")):
         click.echo(f"The connection changed: run `ecom integration test {final_name}` before its schedule runs again.")
 

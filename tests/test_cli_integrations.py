@@ -281,7 +281,10 @@ def test_preview_lists_errors_and_exits_5(shop, ecom_cli, tmp_path):
 
 def test_test_reports_success_in_words_and_records_it(shop, ecom_cli, driver):
     result = ok(ecom_cli("integration", "test", "shop"))
-    assert result.stdout == "Connection OK: Connected to Dana's Shop\n  plan: basic\nWarning: read_orders only\n"
+    assert result.stdout == (
+        "Connection OK: Connected to Dana's Shop\n  plan: basic\nWarning: read_orders only\n"
+        "Nothing else is missing: activate it with `ecom integration activate shop` (or test with --activate).\n"
+    )
     assert driver.calls == [("https://dana.example", True, ["fetch_orders", "fetch_products", "push_inventory", "push_status"])]
     data = json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)
     assert data["connection_test"]["message"] == "Connected to Dana's Shop"
@@ -373,3 +376,50 @@ def test_reapplying_an_unchanged_file_keeps_the_last_test_only_a_connection_chan
     monkeypatch.setenv("SHOP_TOKEN", "a-new-token")
     assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
     assert tested() is None
+
+
+def test_add_says_what_is_missing_show_keeps_a_checklist_and_test_says_how_to_activate(office, ecom_cli):
+    added = ok(ecom_cli("integration", "add", "shop", "--cart", "testshop", "--password-env", "SHOP_TOKEN")).stdout
+    before, after = added.split("Then:\n")
+    assert "Before it can be activated (2 missing):\n" in before
+    assert "[ ] api_url" in before and "ecom integration set shop api_url=URL" in before
+    assert "[ ] shipping.default_method" in before and 'ecom integration set shop shipping.default_method="SHIP METHOD"' in before
+    assert "ecom integration test shop" in after and "ecom integration activate shop" in after
+
+    def checklist():
+        data = json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)
+        return data["ready_to_activate"], {s["step"]: (s["done"], s["command"]) for s in data["checklist"]}
+
+    ready, steps = checklist()
+    assert not ready and steps["api_url"] == (False, "ecom integration set shop api_url=URL")
+    assert steps["tested"] == (False, "ecom integration test shop") and steps["active"][0] is False
+    shown = ok(ecom_cli("integration", "show", "shop")).stdout
+    assert "\nChecklist\n  [ ] api_url  " in shown
+
+    ok(ecom_cli("integration", "set", "shop", "api_url=https://dana.example"))
+    tested = ok(ecom_cli("integration", "test", "shop")).stdout
+    assert "Connection OK" in tested
+    assert "inactive; before it can be activated (1 missing):\n  [ ] shipping.default_method" in tested
+    ok(ecom_cli("integration", "set", "shop", "shipping.default_method=UPS Ground"))
+    ready, steps = checklist()
+    assert ready and steps["api_url"] == (True, None) and steps["tested"][0] is True and steps["active"][0] is False
+    tested = ok(ecom_cli("integration", "test", "shop")).stdout
+    assert tested.endswith("Nothing else is missing: activate it with `ecom integration activate shop` (or test with --activate).\n")
+    assert checklist()[1]["active"][0] is False  # not asked at a terminal: nothing done behind the admin's back
+    activated = ok(ecom_cli("integration", "test", "shop", "--activate")).stdout
+    assert activated.endswith("Integration 'shop' is active: it syncs by hand and on its schedule.\n")
+    assert checklist() == (True, {k: (True, None) for k in ("api_url", "shipping.default_method", "tested", "active")})
+    again = ok(ecom_cli("integration", "test", "shop")).stdout
+    assert "activate" not in again
+
+
+def test_test_asks_before_activating_at_a_terminal(shop, ecom_cli, monkeypatch):
+    from ecom.cli import integrations as cli_integrations
+
+    monkeypatch.setattr(cli_integrations, "_interactive", lambda: True)
+    declined = ok(ecom_cli("integration", "test", "shop", input="n\n")).stdout
+    assert "Nothing else is missing: activate 'shop' now? [y/N]: n\n" in declined
+    assert json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["active"] is False
+    accepted = ok(ecom_cli("integration", "test", "shop", input="y\n")).stdout
+    assert accepted.endswith("Integration 'shop' is active: it syncs by hand and on its schedule.\n")
+    assert json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["active"] is True

@@ -14,6 +14,8 @@ Saving checks every setting against the back office first (:mod:`ecom.integratio
 problems are reported at once, in one :class:`SettingsError`, and nothing is saved. An integration
 is created inactive; it can be activated (and synced) only when it is ready: an API URL and a
 default ship method. While active, a change that would make it not ready is refused.
+:func:`checklist` says, step by step, what an integration has and still lacks on the way to its
+first scheduled sync (``integration add``, ``show`` and ``test`` print it).
 The password is encrypted (:mod:`ecom.secrets`) and never returned in clear except inside a
 ``Connection``.
 """
@@ -63,9 +65,9 @@ GRID_PATHS = (
 )
 
 __all__ = [
-    "ConnectionTest", "Problem", "SettingsError", "activate", "check_references", "check_settings",
-    "connection", "create", "deactivate", "enabled_operations", "find", "get", "kind_problems",
-    "last_test", "list_integrations", "load_settings", "name_problems", "password_is_set",
+    "ConnectionTest", "Problem", "SettingsError", "Step", "activate", "check_references", "check_settings",
+    "checklist", "connection", "create", "deactivate", "enabled_operations", "find", "get", "kind_problems",
+    "last_test", "list_integrations", "load_settings", "missing_to_activate", "name_problems", "password_is_set",
     "readiness_problems", "record_test", "remove", "rename", "require_ready", "save_settings",
     "set_password", "update_connection",
 ]  # fmt: skip
@@ -262,6 +264,68 @@ def require_ready(session: Session, integration: m.Integration, subject: str | N
     if problems:
         raise SettingsError(subject or f"Integration {integration.name!r} is not ready to sync", problems, outcome=None)
     return settings
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step on the way from ``add`` to a scheduled sync: done or not, and how to do it.
+
+    :ivar key: ``api_url``, ``shipping.default_method``, ``settings``, ``tested`` or ``active``.
+    :ivar needed_to_activate: whether ``activate`` (and a sync) refuses until it is done.
+    :ivar detail: what is there (done) or what is missing, in words.
+    :ivar command: the command that does it (empty when done).
+    """
+
+    key: str
+    done: bool
+    needed_to_activate: bool
+    detail: str
+    command: str = ""
+
+
+def checklist(session: Session, integration: m.Integration) -> list[Step]:
+    """What ``integration`` has and still lacks, in order: the steps needed to activate it, then
+    a successful Test Connection (the schedule starts from it) and activation itself."""
+    name = integration.name
+    quoted = f'"{name}"' if " " in name else name
+    try:
+        settings: IntegrationSettings | None = load_settings(session, integration)
+    except SettingsError as exc:
+        settings, broken = None, exc.problems
+    else:
+        broken = [str(p) for p in check_settings(session, settings)]
+    lacking = {p.path: p.message for p in readiness_problems(integration.api_url, settings)} if settings else {}
+    default_method = settings.shipping.default_method if settings else None
+    test = last_test(integration)
+    steps = [
+        Step("api_url", "api_url" not in lacking, True, integration.api_url or "not set: the cart's address",
+             f"ecom integration set {quoted} api_url=URL" if "api_url" in lacking else ""),
+        Step("shipping.default_method", "shipping.default_method" not in lacking, True,
+             default_method or "not set: used for every cart ship method the grid does not map",
+             f'ecom integration set {quoted} shipping.default_method="SHIP METHOD"' if "shipping.default_method" in lacking else ""),
+    ]  # fmt: skip
+    steps += [
+        Step(path, False, True, message, f"ecom integration set {quoted} {path}=...")
+        for path, message in lacking.items() if path not in ("api_url", "shipping.default_method")
+    ]  # fmt: skip
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        steps.append(Step("settings", False, True, f"{broken[0]}{more}", f"ecom integration show {quoted}"))
+    steps.append(
+        Step("tested", test is not None, False,
+             f"{test.at:%Y-%m-%d %H:%M} UTC: {test.message}" if test else "never: the schedule starts after a successful Test Connection",
+             "" if test else f"ecom integration test {quoted}")
+    )  # fmt: skip
+    ready = all(step.done for step in steps if step.needed_to_activate)
+    waiting = "" if ready else " (after the steps above)"
+    steps.append(Step("active", integration.active, False, "yes" if integration.active else f"no{waiting}",
+                      "" if integration.active else f"ecom integration activate {quoted}"))  # fmt: skip
+    return steps
+
+
+def missing_to_activate(steps: list[Step]) -> list[Step]:
+    """The steps of a :func:`checklist` that ``activate`` still needs."""
+    return [step for step in steps if step.needed_to_activate and not step.done]
 
 
 # --- settings --------------------------------------------------------------------------------

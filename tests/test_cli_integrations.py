@@ -423,3 +423,26 @@ def test_test_asks_before_activating_at_a_terminal(shop, ecom_cli, monkeypatch):
     accepted = ok(ecom_cli("integration", "test", "shop", input="y\n")).stdout
     assert accepted.endswith("Integration 'shop' is active: it syncs by hand and on its schedule.\n")
     assert json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["active"] is True
+
+
+def test_the_retired_driver_locations_map_is_read_into_location_map_with_a_note(office, ecom_cli, tmp_path):
+    import tomli_w
+
+    old = _plain(SETTINGS)
+    old["general"]["location_map"] = {"Main": "WH-1", "East": "gid://shopify/Location/2"}
+    old["general"]["driver_options"] = {"locations": {"WH-1": "East Warehouse"}, "page_size": 5}
+    path = tmp_path / "old.toml"
+    path.write_text(tomli_w.dumps({"name": "shop", "cart": "testshop", **old}))
+    applied = ok(ecom_cli("integration", "apply", str(path)))
+    assert "Note: general.driver_options.locations is retired: it was read into general.location_map" in applied.stderr
+    general = tomllib.loads(ok(ecom_cli("integration", "export", "shop")).stdout)["general"]
+    assert general["location_map"] == {"Main": "East Warehouse", "East": "gid://shopify/Location/2"}
+    assert general["driver_options"] == {"page_size": 5}
+
+    with office.session() as session:  # an integration stored before: read the same way
+        item = integrations.get(session, "shop")
+        item.settings = {**item.settings, "general": {**item.settings["general"], "location_map": {"Main": "WH-2"},
+                                                      "driver_options": {"locations": {"WH-2": "Back room"}}}}  # fmt: skip
+    with office.session() as session:
+        loaded = integrations.load_settings(session, integrations.get(session, "shop")).general
+        assert (loaded.location_map, loaded.driver_options) == ({"Main": "Back room"}, {})

@@ -39,7 +39,7 @@ from sqlmodel import Session
 from ecom import integrations
 from ecom import models as m
 from ecom.integration_checks import Problem, check_data, readiness_problems
-from ecom.settings import IntegrationSettings
+from ecom.settings import OLD_LOCATIONS_NOTE, IntegrationSettings
 
 PASSWORD_PLACEHOLDER = "<keep current password>"
 CONNECTION_FIELDS = ("website_name", "api_url", "username")
@@ -149,6 +149,9 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
     assert name is not None and settings is not None
 
     notes = []
+    general = document.get("general")
+    if isinstance(general, dict) and isinstance(general.get("driver_options"), dict) and "locations" in general["driver_options"]:
+        notes.append(OLD_LOCATIONS_NOTE)
     if "password" in connection and connection["password"] != PASSWORD_PLACEHOLDER:
         notes.append(f"{source} holds a password in clear: prefer password_env = \"VAR\" and delete the file's copy")
     fields = {k: connection[k] for k in CONNECTION_FIELDS if k in connection}

@@ -2,7 +2,7 @@
 
 **Cart locations.** With no location map, each carried item gets one quantity, for the cart's
 default location, computed over the integration's selected back-office locations (none = all).
-With a location map (``general.location_map``: back-office location → cart location id), each
+With a location map (``general.location_map``: back-office location → cart location, by name or id), each
 cart location named in it gets its own quantity, computed over the back-office locations mapped
 to it (and selected, when a selection is set). Back-office locations that are not mapped are not
 pushed anywhere, and a cart location whose mapped locations are all unselected gets no quantity.

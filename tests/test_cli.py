@@ -124,3 +124,32 @@ def test_help_lists_every_command(ecom_cli):
 def test_an_unknown_command_is_a_usage_error(ecom_cli):
     result = ecom_cli("nosuch")
     assert result.exit_code == 2 and "No such command 'nosuch'" in result.stderr
+
+
+# --- ecom --db PATH ---------------------------------------------------------------------------
+
+
+def test_db_option_names_the_back_office_for_one_command(ecom_cli, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ECOM_DATABASE_URL", "sqlite:///elsewhere.db")
+    monkeypatch.delenv("ECOM_SECRET_KEY", raising=False)
+    monkeypatch.delenv("ECOM_SECRET_KEY_FILE", raising=False)
+    (tmp_path / "office").mkdir()
+    created = ecom_cli("--db", "office/ecom.db", "init")
+    assert created.exit_code == 0, created.output
+    assert (tmp_path / "office" / "ecom.db").exists() and (tmp_path / "office" / "ecom.db.key").exists()
+    assert not (tmp_path / "elsewhere.db").exists()
+    assert os.environ["ECOM_DATABASE_URL"] == "sqlite:///elsewhere.db"  # only for that command
+    listed = ecom_cli("--db", str(tmp_path / "office" / "ecom.db"), "integration", "list", "--json")
+    assert (listed.exit_code, listed.stdout) == (0, "[]\n")
+    by_url = ecom_cli("--db", f"sqlite:///{tmp_path / 'office' / 'ecom.db'}", "integration", "list", "--json")
+    assert (by_url.exit_code, by_url.stdout) == (0, "[]\n")
+    missing = ecom_cli("--db", "nowhere/ecom.db", "integration", "list")
+    assert missing.exit_code == 3 and len(missing.stderr.splitlines()) == 1 and "nowhere/ecom.db" in missing.stderr
+    folder = ecom_cli("--db", "office", "integration", "list")
+    assert folder.exit_code == 2 and "office is a folder: give the database file in it, e.g. office/ecom.db" in folder.stderr
+    assert not (tmp_path / "elsewhere.db").exists()
+    empty = ecom_cli("--db", "", "integration", "list")
+    assert empty.exit_code == 2 and "is empty" in empty.stderr

@@ -48,3 +48,19 @@ def test_demo_next_commands_are_short_and_each_one_works(ecom_plugins, ecom_cli,
         assert ran.exit_code == 0, f"{' '.join(command)}: {ran.output}"
         assert ran.stdout.strip()
     assert not (tmp_path / "ecom.db").exists()  # every command used the demo's database
+
+
+def test_demo_names_ecom_as_the_shell_finds_it(monkeypatch, tmp_path):
+    from ecom.cli.demo import program
+
+    script = tmp_path / "venv" / "bin" / "ecom"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr("sys.argv", [str(script)])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert program() == str(script)  # run by its path, not on PATH: say the path
+    monkeypatch.setenv("PATH", str(script.parent))
+    assert program() == "ecom"
+    monkeypatch.setattr("sys.argv", ["/usr/lib/python3/site-packages/pytest/__main__.py"])
+    assert program() == "ecom"

@@ -96,8 +96,10 @@ class RootGroup(LazyGroup, EcomGroup):
 
 def _use_database(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """``--db``: point ``ECOM_DATABASE_URL`` at PATH (or the URL given) while the command runs."""
-    if not value:
+    if value is None:
         return
+    if not value.strip():
+        raise click.BadParameter("is empty: give the database file (e.g. ecom.db) or a database URL", ctx=ctx)
     if "://" in value:
         url = value
     else:

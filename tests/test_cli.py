@@ -153,3 +153,18 @@ def test_db_option_names_the_back_office_for_one_command(ecom_cli, tmp_path, mon
     assert not (tmp_path / "elsewhere.db").exists()
     empty = ecom_cli("--db", "", "integration", "list")
     assert empty.exit_code == 2 and "is empty" in empty.stderr
+
+
+def test_everything_ecom_exports_is_there_when_asked_for():
+    import importlib
+
+    fresh = importlib.import_module("ecom")
+    for name in fresh.__all__:
+        assert getattr(fresh, name) is not None, name
+    assert fresh.CartOrder is importlib.import_module("ecom.records").CartOrder
+    assert fresh.hookimpl is importlib.import_module("ecom.hookspecs").hookimpl
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        fresh.Nothing  # noqa: B018
+    namespace: dict = {}
+    exec("from ecom import *", namespace)
+    assert set(fresh.__all__) <= set(namespace)

@@ -24,6 +24,21 @@ def test_ci_runs_the_readmes_two_commands_as_written():
     assert printed.stdout.splitlines() == readme_commands()
 
 
+def test_ci_runs_each_command_in_order_and_fails_when_one_fails(tmp_path):
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / ".ci" / "run").write_text((ROOT / ".ci" / "run").read_text())
+    readme = "# x\n\n## Quick start\n\n```console\n$ echo first > out && echo ran\n$ {second}\n```\n\n## Next\n\n$ echo never\n"
+
+    def run(second):
+        (tmp_path / "README.md").write_text(readme.format(second=second))
+        return subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, text=True, timeout=60)
+
+    passed = run("cat out && echo second >> out")
+    assert passed.returncode == 0 and passed.stdout == "ran\nfirst\n" and (tmp_path / "out").read_text() == "first\nsecond\n"
+    failed = run("false && echo not-here")
+    assert failed.returncode != 0 and "not-here" not in failed.stdout
+
+
 def test_the_quick_start_installs_into_a_virtual_environment_never_the_systems_python():
     # PEP 668: Debian, Ubuntu, Fedora and Homebrew Pythons refuse `pip install` outside a venv.
     for command in readme_commands():

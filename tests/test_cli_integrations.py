@@ -281,7 +281,10 @@ def test_preview_lists_errors_and_exits_5(shop, ecom_cli, tmp_path):
 
 def test_test_reports_success_in_words_and_records_it(shop, ecom_cli, driver):
     result = ok(ecom_cli("integration", "test", "shop"))
-    assert result.stdout == "Connection OK: Connected to Dana's Shop\n  plan: basic\nWarning: read_orders only\n"
+    assert result.stdout == (
+        "Connection OK: Connected to Dana's Shop\n  plan: basic\nWarning: read_orders only\n"
+        "Nothing else is missing: activate it with `ecom integration activate shop` (or test with --activate).\n"
+    )
     assert driver.calls == [("https://dana.example", True, ["fetch_orders", "fetch_products", "push_inventory", "push_status"])]
     data = json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)
     assert data["connection_test"]["message"] == "Connected to Dana's Shop"
@@ -339,3 +342,107 @@ def test_remove_asks_first(shop, ecom_cli):
     assert ok(ecom_cli("integration", "remove", "shop", "--yes")).stdout == "Removed integration 'shop'.\n"
     gone = ecom_cli("integration", "show", "shop")
     assert (gone.exit_code, gone.stderr) == (3, "Error: No integration named 'shop': there are none yet (ecom integration add).\n")
+
+
+def test_reapplying_an_unchanged_file_keeps_the_last_test_only_a_connection_change_forgets_it(office, ecom_cli, tmp_path, monkeypatch):
+    import tomli_w
+
+    document = {"name": "shop", "cart": "testshop", "active": True,
+                "connection": {"website_name": "Dana's", "api_url": "https://dana.example", "password_env": "SHOP_TOKEN"}}  # fmt: skip
+    path = tmp_path / "shop.toml"
+    path.write_text(tomli_w.dumps({**document, **_plain(SETTINGS)}))
+    ok(ecom_cli("integration", "apply", str(path)))
+
+    def tested():
+        return json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["connection_test"]
+
+    ok(ecom_cli("integration", "test", "shop"))
+    first = tested()
+    assert first is not None
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Integration 'shop' is unchanged.\n"
+    assert tested() == first
+    ok(ecom_cli("integration", "set", "shop", "--password-env", "SHOP_TOKEN"))  # the same password again
+    assert tested() == first
+    edited = {**document, "connection": {**document["connection"], "website_name": "Dana's Shop"}}
+    path.write_text(tomli_w.dumps({**edited, **_plain(SETTINGS)}))
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
+    assert tested() == first  # the website name is a label, not how ecom reaches the cart
+
+    moved = {**edited, "connection": {**edited["connection"], "api_url": "https://dana2.example"}}
+    path.write_text(tomli_w.dumps({**moved, **_plain(SETTINGS)}))
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
+    assert tested() is None
+    ok(ecom_cli("integration", "test", "shop"))
+    monkeypatch.setenv("SHOP_TOKEN", "a-new-token")
+    assert ok(ecom_cli("integration", "apply", str(path))).stdout == "Updated integration 'shop', active.\n"
+    assert tested() is None
+
+
+def test_add_says_what_is_missing_show_keeps_a_checklist_and_test_says_how_to_activate(office, ecom_cli):
+    added = ok(ecom_cli("integration", "add", "shop", "--cart", "testshop", "--password-env", "SHOP_TOKEN")).stdout
+    before, after = added.split("Then:\n")
+    assert "Before it can be activated (2 missing):\n" in before
+    assert "[ ] api_url" in before and "ecom integration set shop api_url=URL" in before
+    assert "[ ] shipping.default_method" in before and 'ecom integration set shop shipping.default_method="SHIP METHOD"' in before
+    assert "ecom integration test shop" in after and "ecom integration activate shop" in after
+
+    def checklist():
+        data = json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)
+        return data["ready_to_activate"], {s["step"]: (s["done"], s["command"]) for s in data["checklist"]}
+
+    ready, steps = checklist()
+    assert not ready and steps["api_url"] == (False, "ecom integration set shop api_url=URL")
+    assert steps["tested"] == (False, "ecom integration test shop") and steps["active"][0] is False
+    shown = ok(ecom_cli("integration", "show", "shop")).stdout
+    assert "\nChecklist\n  [ ] api_url  " in shown
+
+    ok(ecom_cli("integration", "set", "shop", "api_url=https://dana.example"))
+    tested = ok(ecom_cli("integration", "test", "shop")).stdout
+    assert "Connection OK" in tested
+    assert "inactive; before it can be activated (1 missing):\n  [ ] shipping.default_method" in tested
+    ok(ecom_cli("integration", "set", "shop", "shipping.default_method=UPS Ground"))
+    ready, steps = checklist()
+    assert ready and steps["api_url"] == (True, None) and steps["tested"][0] is True and steps["active"][0] is False
+    tested = ok(ecom_cli("integration", "test", "shop")).stdout
+    assert tested.endswith("Nothing else is missing: activate it with `ecom integration activate shop` (or test with --activate).\n")
+    assert checklist()[1]["active"][0] is False  # not asked at a terminal: nothing done behind the admin's back
+    activated = ok(ecom_cli("integration", "test", "shop", "--activate")).stdout
+    assert activated.endswith("Integration 'shop' is active: it syncs by hand and on its schedule.\n")
+    assert checklist() == (True, {k: (True, None) for k in ("api_url", "shipping.default_method", "tested", "active")})
+    again = ok(ecom_cli("integration", "test", "shop")).stdout
+    assert "activate" not in again
+
+
+def test_test_asks_before_activating_at_a_terminal(shop, ecom_cli, monkeypatch):
+    from ecom.cli import integrations as cli_integrations
+
+    monkeypatch.setattr(cli_integrations, "_interactive", lambda: True)
+    declined = ok(ecom_cli("integration", "test", "shop", input="n\n")).stdout
+    assert "Nothing else is missing: activate 'shop' now? [y/N]: n\n" in declined
+    assert json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["active"] is False
+    accepted = ok(ecom_cli("integration", "test", "shop", input="y\n")).stdout
+    assert accepted.endswith("Integration 'shop' is active: it syncs by hand and on its schedule.\n")
+    assert json.loads(ok(ecom_cli("integration", "show", "shop", "--json")).stdout)["active"] is True
+
+
+def test_the_retired_driver_locations_map_is_read_into_location_map_with_a_note(office, ecom_cli, tmp_path):
+    import tomli_w
+
+    old = _plain(SETTINGS)
+    old["general"]["location_map"] = {"Main": "WH-1", "East": "gid://shopify/Location/2"}
+    old["general"]["driver_options"] = {"locations": {"WH-1": "East Warehouse"}, "page_size": 5}
+    path = tmp_path / "old.toml"
+    path.write_text(tomli_w.dumps({"name": "shop", "cart": "testshop", **old}))
+    applied = ok(ecom_cli("integration", "apply", str(path)))
+    assert "Note: general.driver_options.locations is retired: it was read into general.location_map" in applied.stderr
+    general = tomllib.loads(ok(ecom_cli("integration", "export", "shop")).stdout)["general"]
+    assert general["location_map"] == {"Main": "East Warehouse", "East": "gid://shopify/Location/2"}
+    assert general["driver_options"] == {"page_size": 5}
+
+    with office.session() as session:  # an integration stored before: read the same way
+        item = integrations.get(session, "shop")
+        item.settings = {**item.settings, "general": {**item.settings["general"], "location_map": {"Main": "WH-2"},
+                                                      "driver_options": {"locations": {"WH-2": "Back room"}}}}  # fmt: skip
+    with office.session() as session:
+        loaded = integrations.load_settings(session, integrations.get(session, "shop")).general
+        assert (loaded.location_map, loaded.driver_options) == ({"Main": "Back room"}, {})

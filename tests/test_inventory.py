@@ -711,3 +711,25 @@ def test_a_push_by_hand_is_a_job_and_holds_the_integrations_lock(shop, cart, eco
     refused = ecom_cli("inventory", "push", "shop")
     assert refused.exit_code == 6
     assert f"already has job {busy.id}" in refused.stderr
+
+
+def test_preview_before_the_first_sync_says_a_sync_or_products_import_binds_the_items(ecom_db, cart, ecom_cli) -> None:
+    with ecom_db.session() as session:
+        seed_back_office(session)
+        make_integration(session, General(update_inventory=True))
+    nothing = ecom_cli("inventory", "preview", "shop")
+    assert nothing.exit_code == 0, nothing.output
+    assert "no cart product is bound to a back-office item yet" in nothing.stdout.lower()
+    assert "`ecom sync shop`" in nothing.stdout and "`ecom products import shop --no-create`" in nothing.stdout
+    as_json = json.loads(ecom_cli("inventory", "preview", "shop", "--json").stdout)
+    assert as_json["count"] == 0 and "ecom sync shop" in as_json["note"]
+    one = ecom_cli("inventory", "preview", "shop", "--sku", "TEE")
+    assert one.exit_code == 3
+    assert one.stderr.startswith("Error: 'TEE': not an item 'shop' carries: no cart product is bound to a back-office item yet")
+    assert "`ecom products import shop --no-create`" in one.stderr and len(one.stderr.splitlines()) == 1
+
+    bound = ecom_cli("products", "import", "shop", "--no-create")
+    assert bound.exit_code == 0, bound.output
+    after = ecom_cli("inventory", "preview", "shop", "--sku", "TEE")
+    assert after.exit_code == 0, after.output
+    assert "TEE" in after.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,10 +19,46 @@ def test_readme_quick_start_is_exactly_two_commands():
     assert len(readme_commands()) == 2
 
 
-def test_ci_runs_the_readmes_test_command():
-    test_command = readme_commands()[1]
-    assert "pytest" in test_command
-    assert test_command in (ROOT / ".ci" / "run").read_text()
+def test_ci_runs_the_readmes_two_commands_as_written():
+    printed = subprocess.run(["bash", str(ROOT / ".ci" / "run"), "--print"], capture_output=True, text=True, check=True, timeout=60)
+    assert printed.stdout.splitlines() == readme_commands()
+
+
+def test_ci_runs_each_command_in_order_and_fails_when_one_fails(tmp_path):
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / ".ci" / "run").write_text((ROOT / ".ci" / "run").read_text())
+    readme = "# x\n\n## Quick start\n\n```console\n$ echo first > out && echo ran\n$ {second}\n```\n\n## Next\n\n$ echo never\n"
+
+    def run(second):
+        (tmp_path / "README.md").write_text(readme.format(second=second))
+        return subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, text=True, timeout=60)
+
+    passed = run("cat out && echo second >> out")
+    assert passed.returncode == 0 and passed.stdout == "ran\nfirst\n" and (tmp_path / "out").read_text() == "first\nsecond\n"
+    failed = run("false && echo not-here")
+    assert failed.returncode != 0 and "not-here" not in failed.stdout
+
+
+def test_the_quick_start_installs_into_a_virtual_environment_never_the_systems_python():
+    # PEP 668: Debian, Ubuntu, Fedora and Homebrew Pythons refuse `pip install` outside a venv.
+    for command in readme_commands():
+        steps = [step.split() for step in command.split("&&")]
+        assert steps[0] == ["python3", "-m", "venv", ".venv"], command
+        for step in steps[1:]:
+            assert step[0].startswith(".venv/bin/"), f"{' '.join(step)!r} does not run from the virtual environment"
+
+
+def test_the_test_command_runs_the_whole_suite():
+    assert readme_commands()[1].endswith("&& .venv/bin/python -m pytest")
+
+
+def test_building_a_distribution_leaves_nothing_git_shows():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "build/lib/x.py", "plugins/shopify/build/lib/x.py", "plugins/woocommerce/build/bdist/x",
+         "core/ecom.egg-info/PKG-INFO", "plugins/shopify/ecom_shopify.egg-info/PKG-INFO", "dist/ecom-0.1.0.tar.gz", ".venv/bin/ecom"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert len(ignored.stdout.splitlines()) == 7, ignored.stdout
 
 
 def test_every_plugin_distribution_is_installed_for_the_tests():

@@ -43,11 +43,12 @@ class CartResult:
 
 @contextlib.contextmanager
 def demo_environment(folder: Path) -> Iterator[str]:
-    """Point ecom at a database and key file inside ``folder`` for the block's duration."""
+    """Point ecom at ``folder/ecom.db`` for the block's duration, with its key file beside it
+    (``ecom.db.key``, the default place), so ``ecom --db FOLDER/ecom.db`` opens it afterwards."""
     url = f"sqlite:///{folder / 'ecom.db'}"
     saved = {k: os.environ.get(k) for k in ("ECOM_DATABASE_URL", "ECOM_SECRET_KEY_FILE", "ECOM_SECRET_KEY")}
     os.environ["ECOM_DATABASE_URL"] = url
-    os.environ["ECOM_SECRET_KEY_FILE"] = str(folder / "secret.key")
+    os.environ.pop("ECOM_SECRET_KEY_FILE", None)
     os.environ.pop("ECOM_SECRET_KEY", None)
     try:
         yield url

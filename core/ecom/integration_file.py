@@ -39,7 +39,7 @@ from sqlmodel import Session
 from ecom import integrations
 from ecom import models as m
 from ecom.integration_checks import Problem, check_api_url, check_data, readiness_problems, required_problems
-from ecom.settings import IntegrationSettings
+from ecom.settings import OLD_LOCATIONS_NOTE, IntegrationSettings
 
 PASSWORD_PLACEHOLDER = "<keep current password>"
 MAX_NESTING = 32  # arrays and tables inside each other; a settings file needs a handful
@@ -168,6 +168,9 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
         raise integrations.SettingsError(failed, problems)
     assert name is not None and settings is not None
 
+    general = document.get("general")
+    if isinstance(general, dict) and isinstance(general.get("driver_options"), dict) and "locations" in general["driver_options"]:
+        notes.append(OLD_LOCATIONS_NOTE)
     if "password" in connection and connection["password"] != PASSWORD_PLACEHOLDER:
         notes.append(f"{source} holds a password in clear: prefer password_env = \"VAR\" and delete the file's copy")
     fields = {k: connection[k] for k in CONNECTION_FIELDS if k in connection}
@@ -181,8 +184,7 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
 
     changed = integrations.update_connection(session, existing, options=settings.general.driver_options, **fields)
     if password is not None:
-        integrations.set_password(session, existing, password)
-        changed = True
+        changed |= integrations.set_password(session, existing, password)
     if target_active != existing.active:
         existing.active, changed = target_active, True
     changed |= integrations.save_settings(session, existing, settings)

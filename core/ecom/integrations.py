@@ -17,6 +17,8 @@ path removed, each change in a note) or refused in words (not http(s), plain HTT
 machine, a secret inside it), and a field the driver requires may not be empty. An integration
 is created inactive; it can be activated (and synced) only when it is ready: an API URL and a
 default ship method. While active, a change that would make it not ready is refused.
+:func:`checklist` says, step by step, what an integration has and still lacks on the way to its
+first scheduled sync (``integration add``, ``show`` and ``test`` print it).
 The password is encrypted (:mod:`ecom.secrets`) and never returned in clear except inside a
 ``Connection``.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hmac
 import logging
 import re
 from collections.abc import Iterable
@@ -67,9 +70,9 @@ GRID_PATHS = (
 )
 
 __all__ = [
-    "ConnectionTest", "Problem", "SettingsError", "activate", "check_references", "check_settings",
-    "connection", "create", "deactivate", "enabled_operations", "find", "get", "kind_problems",
-    "last_test", "list_integrations", "load_settings", "name_problems", "password_is_set",
+    "ConnectionTest", "Problem", "SettingsError", "Step", "activate", "check_references", "check_settings",
+    "checklist", "connection", "create", "deactivate", "enabled_operations", "find", "get", "kind_problems",
+    "last_test", "list_integrations", "load_settings", "missing_to_activate", "name_problems", "password_is_set",
     "readiness_problems", "record_test", "remove", "rename", "require_ready", "save_settings",
     "set_password", "update_connection",
 ]  # fmt: skip
@@ -220,16 +223,33 @@ def update_connection(
     return changed
 
 
-def set_password(session: Session, integration: m.Integration, password: str | None) -> None:
+def set_password(session: Session, integration: m.Integration, password: str | None) -> bool:
     """Store ``password`` encrypted (None or "" removes it, unless the driver requires one);
-    forgets the last Test Connection."""
+    returns whether it changed.
+
+    A changed password forgets the last Test Connection; the same password again (a file applied
+    twice with its ``password_env``) changes nothing.
+    """
     problems = required_problems(integration.cart_kind, {"password": bool(password)})
     if problems:
         raise SettingsError(f"Integration {integration.name!r} was not changed", problems)
+    if _same_password(session, integration, password):
+        return False
     integration.password_encrypted = secrets.encrypt(password, _url(session)) if password else None
     _forget_test(integration)
     session.add(integration)
     log.info("integration %s: password %s", integration.name, "changed" if password else "removed")
+    return True
+
+
+def _same_password(session: Session, integration: m.Integration, password: str | None) -> bool:
+    if not integration.password_encrypted or not password:
+        return not integration.password_encrypted and not password
+    try:
+        current = secrets.decrypt(integration.password_encrypted, _url(session))
+    except ConfigError:
+        return False  # the stored one cannot be read (key changed): the new one replaces it
+    return hmac.compare_digest(current.encode(), password.encode())
 
 
 def password_is_set(integration: m.Integration) -> bool:
@@ -286,6 +306,68 @@ def require_ready(
     if problems:
         raise SettingsError(subject or f"Integration {integration.name!r} is not ready to sync", problems, outcome=None)
     return settings
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step on the way from ``add`` to a scheduled sync: done or not, and how to do it.
+
+    :ivar key: ``api_url``, ``shipping.default_method``, ``settings``, ``tested`` or ``active``.
+    :ivar needed_to_activate: whether ``activate`` (and a sync) refuses until it is done.
+    :ivar detail: what is there (done) or what is missing, in words.
+    :ivar command: the command that does it (empty when done).
+    """
+
+    key: str
+    done: bool
+    needed_to_activate: bool
+    detail: str
+    command: str = ""
+
+
+def checklist(session: Session, integration: m.Integration) -> list[Step]:
+    """What ``integration`` has and still lacks, in order: the steps needed to activate it, then
+    a successful Test Connection (the schedule starts from it) and activation itself."""
+    name = integration.name
+    quoted = f'"{name}"' if " " in name else name
+    try:
+        settings: IntegrationSettings | None = load_settings(session, integration)
+    except SettingsError as exc:
+        settings, broken = None, exc.problems
+    else:
+        broken = [str(p) for p in check_settings(session, settings)]
+    lacking = {p.path: p.message for p in readiness_problems(integration.api_url, settings)} if settings else {}
+    default_method = settings.shipping.default_method if settings else None
+    test = last_test(integration)
+    steps = [
+        Step("api_url", "api_url" not in lacking, True, integration.api_url or "not set: the cart's address",
+             f"ecom integration set {quoted} api_url=URL" if "api_url" in lacking else ""),
+        Step("shipping.default_method", "shipping.default_method" not in lacking, True,
+             default_method or "not set: used for every cart ship method the grid does not map",
+             f'ecom integration set {quoted} shipping.default_method="SHIP METHOD"' if "shipping.default_method" in lacking else ""),
+    ]  # fmt: skip
+    steps += [
+        Step(path, False, True, message, f"ecom integration set {quoted} {path}=...")
+        for path, message in lacking.items() if path not in ("api_url", "shipping.default_method")
+    ]  # fmt: skip
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        steps.append(Step("settings", False, True, f"{broken[0]}{more}", f"ecom integration show {quoted}"))
+    steps.append(
+        Step("tested", test is not None, False,
+             f"{test.at:%Y-%m-%d %H:%M} UTC: {test.message}" if test else "never: the schedule starts after a successful Test Connection",
+             "" if test else f"ecom integration test {quoted}")
+    )  # fmt: skip
+    ready = all(step.done for step in steps if step.needed_to_activate)
+    waiting = "" if ready else " (after the steps above)"
+    steps.append(Step("active", integration.active, False, "yes" if integration.active else f"no{waiting}",
+                      "" if integration.active else f"ecom integration activate {quoted}"))  # fmt: skip
+    return steps
+
+
+def missing_to_activate(steps: list[Step]) -> list[Step]:
+    """The steps of a :func:`checklist` that ``activate`` still needs."""
+    return [step for step in steps if step.needed_to_activate and not step.done]
 
 
 # --- settings --------------------------------------------------------------------------------

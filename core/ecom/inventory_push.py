@@ -2,7 +2,7 @@
 
 **Cart locations.** With no location map, each carried item gets one quantity, for the cart's
 default location, computed over the integration's selected back-office locations (none = all).
-With a location map (``general.location_map``: back-office location → cart location id), each
+With a location map (``general.location_map``: back-office location → cart location, by name or id), each
 cart location named in it gets its own quantity, computed over the back-office locations mapped
 to it (and selected, when a selection is set). Back-office locations that are not mapped are not
 pushed anywhere, and a cart location whose mapped locations are all unselected gets no quantity.
@@ -169,6 +169,19 @@ def remembered_pushes(session: Session, integration_id: int) -> dict[tuple[int, 
     return {(row.item_id, row.cart_location): row for row in rows}
 
 
+def binding_hint(name: str, carried: Carried) -> str:
+    """How an item comes to be carried by integration ``name``, in words, for a message about one that is not."""
+    if carried.source == "selection":
+        return f"the integration's item list (general.cart_items) decides what {name!r} carries: add it there"
+    how = (
+        f"a sync binds the cart's products to back-office items by SKU (`ecom sync {name}`, with general.update_inventory on), "
+        f"or `ecom products import {name} --no-create` binds them without pushing anything"
+    )
+    if not carried.items:
+        return f"no cart product is bound to a back-office item yet (no sync has read the cart's products): {how}"
+    return f"no product of the cart with this SKU was bound when the cart's products were last read: {how}"
+
+
 def plan_inventory(
     session: Session,
     integration: m.Integration,
@@ -197,10 +210,7 @@ def plan_inventory(
         by_sku = {c.sku: c for c in chosen.values()}
         missing = [s for s in wanted if s not in by_sku]
         if missing:
-            raise ConfigError(
-                f"{', '.join(repr(s) for s in missing)}: not an item {integration.name!r} carries "
-                "(it must be bound to a cart product, or in the integration's item list)."
-            )
+            raise ConfigError(f"{', '.join(repr(s) for s in missing)}: not an item {integration.name!r} carries: {binding_hint(integration.name, carried)}.")
         chosen = {by_sku[s].item_id: by_sku[s] for s in wanted}
 
     names = list(dict.fromkeys([*general.locations, *general.location_map]))

@@ -32,6 +32,12 @@ class CartItem(Section):
     cart_id: str
 
 
+OLD_LOCATIONS_NOTE = (
+    "general.driver_options.locations is retired: it was read into general.location_map (back-office location → "
+    "the cart's location, by name or id); keep only location_map in the file"
+)
+
+
 class General(Section):
     """Connection-independent switches of the General tab."""
 
@@ -42,13 +48,34 @@ class General(Section):
     include_on_po: bool = Field(False, description="Include inventory on purchase order.")
     include_vendor_qty: bool = Field(False, description="Include item vendor quantity.")
     location_map: dict[str, str] = Field(
-        default_factory=dict, description="Back-office location → cart location id; empty = the cart's default."
+        default_factory=dict,
+        description="Back-office location → the cart's location, by its name or id in the cart; empty = the cart's default.",
     )
     import_products: bool = False
     import_product_group: str | None = None
     export_products: bool = False
     cart_items: list[CartItem] = Field(default_factory=list)
     driver_options: dict[str, Any] = Field(default_factory=dict, description="Options the cart's driver documents.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_driver_locations(cls, data: Any) -> Any:
+        """Read the retired second location map into ``location_map``.
+
+        Once the Shopify driver took ``driver_options.locations`` (a name → Shopify location), applied
+        to what ``location_map`` gave; stored integrations and files may still hold it. It is folded in
+        (``{"Main": "WH"}`` with ``{"WH": "East"}`` becomes ``{"Main": "East"}``) and dropped; without a
+        ``location_map`` it never did anything. ``ecom integration apply`` notes it (:data:`OLD_LOCATIONS_NOTE`).
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("driver_options"), dict):
+            return data
+        old = data["driver_options"].get("locations")
+        if not isinstance(old, dict):
+            return data
+        mapped = data.get("location_map")
+        folded = {k: old.get(v, v) for k, v in mapped.items()} if isinstance(mapped, dict) else mapped
+        options = {k: v for k, v in data["driver_options"].items() if k != "locations"}
+        return {**data, "driver_options": options, **({"location_map": folded} if mapped is not None else {})}
 
     @model_validator(mode="after")
     def _group_for_import(self) -> General:

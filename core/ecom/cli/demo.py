@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -55,11 +57,25 @@ def demo(keep: Path | None) -> None:
         )
         for e in report.get("errors", [])[:3]:
             click.echo(f"      {e['record'] or e['phase']}: {e['message']}")
+    ecom = program()
     click.echo("\nNext, try:")
     if keep is None:
-        click.echo("  ecom demo --keep demo        # the same, keeping its back office in ./demo to look around")
+        click.echo(f"  {ecom} demo --keep demo        # the same, keeping its back office in ./demo to look around")
         folder = Path("demo")
-    where = f"ECOM_DATABASE_URL=sqlite:///{folder / 'ecom.db'} ECOM_SECRET_KEY_FILE={folder / 'secret.key'}"
-    for command in ("orders list", "jobs list", "jobs show 1", "integration show demo-shopify", "inventory preview demo-woocommerce"):
-        click.echo(f"  {where} ecom {command}")
-    click.echo("  ecom plugins list")
+    where = f"{ecom} --db {shlex.quote(str(folder / 'ecom.db'))}"
+    first = next((r.kind for r in results if not r.problem), results[0].kind)
+    for command in ("orders list", "jobs list", "jobs show 1", f"integration show demo-{first}", f"inventory preview demo-{first}"):
+        click.echo(f"  {where} {command}")
+    click.echo(f"  {ecom} plugins list")
+
+
+def program() -> str:
+    """How to run this ecom again from here: ``ecom`` when the shell finds this very one, else its
+    path (as after the README's quick start, which runs ``.venv/bin/ecom`` without activating)."""
+    script = Path(sys.argv[0])
+    if script.name != "ecom":
+        return "ecom"
+    found = shutil.which("ecom")
+    if found and Path(found).resolve() == script.resolve():
+        return "ecom"
+    return shlex.quote(str(script))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from ecom.integrations import Step
 from ecom.mapping.draft import LineDraft, MappingOutcome, TransactionDraft
 from ecom.records import CartAddress
 
@@ -85,11 +86,22 @@ def row_text(path: str, row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in row.items())
 
 
-def show_lines(header: dict[str, Any], settings: dict[str, Any]) -> list[str]:
-    """Every tab of an integration: ``header`` holds the name, cart, state and connection fields."""
+def checklist_lines(steps: Sequence[Step], indent: str = "  ") -> list[str]:
+    """``[x] key  detail`` per step; under a step not done, the command that does it."""
+    return aligned(
+        [(f"[{'x' if step.done else ' '}] {step.key}", [step.detail, step.command] if step.command else step.detail) for step in steps],
+        indent=indent,
+    )
+
+
+def show_lines(header: dict[str, Any], settings: dict[str, Any], steps: Sequence[Step] = ()) -> list[str]:
+    """Every tab of an integration: ``header`` holds the name, cart, state and connection fields;
+    ``steps`` the checklist from ``add`` to a scheduled sync."""
     state = "active" if header["active"] else "inactive"
     lines = [f"{header['name']}: {header['cart_title']} ({header['cart']}), {state}"]
     lines += aligned([(key, text) for key, text in header["connection"]])
+    if steps:
+        lines += ["", "Checklist"] + checklist_lines(steps)
     for section, title in TABS.items():
         lines += ["", title]
         lines += aligned([(key, value_text(f"{section}.{key}", value)) for key, value in settings[section].items()])

@@ -25,7 +25,7 @@ from ecom import db, integration_file, integrations, secrets
 from ecom import models as m
 from ecom.cli import cli, echo_json
 from ecom.cli.files import read_text
-from ecom.cli.integration_views import preview_lines, show_lines, table
+from ecom.cli.integration_views import checklist_lines, preview_lines, show_lines, table
 from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
 from ecom.integration_checks import dotted, validation_problems
 from ecom.jobs import schedule
@@ -118,11 +118,21 @@ def add_command(
     password = None if no_password else read_password(password_env, password_stdin, ask=True, empty_ok=True)
     notes: list[str] = []
     with back_office() as session, noting_key_file(session):
-        integrations.create(session, name, cart_kind, website_name=website_name, api_url=api_url, username=username, password=password, notes=notes)
+        item = integrations.create(
+            session, name, cart_kind, website_name=website_name, api_url=api_url, username=username, password=password, notes=notes
+        )
+        steps = integrations.checklist(session, item)
     for note in notes:
         click.echo(f"Note: {note}", err=True)
     click.echo(f"Added integration {name!r} ({driver_title or cart_kind}), inactive.")
-    click.echo(f"Next: ecom integration set {name} shipping.default_method=...; ecom integration test {name}; ecom integration activate {name}")
+    missing = integrations.missing_to_activate(steps)
+    if missing:
+        click.echo(f"Before it can be activated ({len(missing)} missing):")
+        for line in checklist_lines(missing):
+            click.echo(line)
+    click.echo("Then:" if missing else "Next:")
+    for line in checklist_lines([step for step in steps if not step.needed_to_activate]):
+        click.echo(line)
 
 
 @integration.command("list")
@@ -166,6 +176,7 @@ def show_command(name: str, as_json: bool) -> None:
         item = integrations.get(session, name)
         settings = integrations.load_settings(session, item)
         test = integrations.last_test(item)
+        steps = integrations.checklist(session, item)
     runs = _next_runs(settings, test)
     if as_json:
         echo_json(
@@ -173,6 +184,11 @@ def show_command(name: str, as_json: bool) -> None:
                 "name": item.name,
                 "cart": item.cart_kind,
                 "active": item.active,
+                "checklist": [
+                    {"step": s.key, "done": s.done, "needed_to_activate": s.needed_to_activate, "detail": s.detail, "command": s.command or None}
+                    for s in steps
+                ],
+                "ready_to_activate": not integrations.missing_to_activate(steps),
                 "connection": {
                     "website_name": item.website_name,
                     "api_url": item.api_url,
@@ -205,7 +221,7 @@ def show_command(name: str, as_json: bool) -> None:
             ("next runs", _next_runs_text(settings, test, runs)),
         ],
     }
-    for line in show_lines(header, settings.model_dump(mode="python", by_alias=True)):
+    for line in show_lines(header, settings.model_dump(mode="python", by_alias=True), steps):
         click.echo(line)
 
 
@@ -254,13 +270,12 @@ def set_command(
         item = integrations.get(session, name)
         notes: list[str] = []
         changed = integration_file.set_values(session, item, assignments, notes=notes) if assignments else []
-        if password or clear_password:
-            integrations.set_password(session, item, password or None)
+        if (password or clear_password) and integrations.set_password(session, item, password or None):
             changed.append("password")
         final_name = item.name
     for note in notes:
         click.echo(f"Note: {note}", err=True)
-    click.echo(f"Saved integration {final_name!r}: {', '.join(changed)}.")
+    click.echo(f"Saved integration {final_name!r}: {', '.join(changed)}." if changed else f"Integration {final_name!r} is unchanged.")
     if any(key in changed for key in ("api_url", "connection.api_url", "username", "connection.username", "password")):
         click.echo(f"The connection changed: run `ecom integration test {final_name}` before its schedule runs again.")
 
@@ -305,10 +320,13 @@ def remove_command(name: str, yes: bool) -> None:
 
 @integration.command("test")
 @click.argument("name")
-def test_command(name: str) -> None:
+@click.option("--activate", "then_activate", is_flag=True, help="After a success, activate the integration if nothing else is missing.")
+def test_command(name: str, then_activate: bool) -> None:
     """Test Connection: ask the cart whether it answers and accepts the credentials.
 
-    A success is recorded; the integration's schedule starts from it.
+    A success is recorded; the integration's schedule starts from it. After a success, an
+    inactive integration that lacks nothing else is activated when --activate is given, or
+    after asking (at a terminal); otherwise the command that activates it is printed.
     """
     with back_office() as session:
         item = integrations.get(session, name)
@@ -326,11 +344,35 @@ def test_command(name: str) -> None:
             raise DriverError(f"Test Connection of {name!r}: the {driver.info.title} driver gave no answer.")
         integrations.record_test(item, report)
         secret_words = connection.secrets
+        missing = [] if item.active else integrations.missing_to_activate(integrations.checklist(session, item))
+        was_active = item.active
     click.echo(f"Connection OK: {_redact(report.message, secret_words)}")
     for line in (f"  {k}: {_redact(v, secret_words)}" for k, v in report.details.items()):
         click.echo(line)
     for warning in report.warnings:
         click.echo(f"Warning: {_redact(warning, secret_words)}")
+    if was_active:
+        return
+    if missing:
+        click.echo(f"Integration {name!r} is inactive; before it can be activated ({len(missing)} missing):")
+        for line in checklist_lines(missing):
+            click.echo(line)
+        return
+    if then_activate or (_interactive() and click.confirm(f"Nothing else is missing: activate {name!r} now?", default=False)):
+        with back_office() as session:
+            integrations.activate(session, integrations.get(session, name))
+        click.echo(f"Integration {name!r} is active: it syncs by hand and on its schedule.")
+    else:
+        click.echo(f"Nothing else is missing: activate it with `ecom integration activate {_quoted(name)}` (or test with --activate).")
+
+
+def _interactive() -> bool:
+    """Whether a person is at the terminal to answer a question (not a script or a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if " " in name else name
 
 
 def _failure(exc: DriverError) -> str:

@@ -21,7 +21,7 @@ from ecom.binding import DbRefCache
 from ecom.cli import cli, echo_json
 from ecom.cli.items import echo_table
 from ecom.jobs import lifecycle
-from ecom.inventory_push import DEFAULT_BATCH_SIZE, InventoryPlan, PlannedLevel, plan_inventory, push_inventory
+from ecom.inventory_push import DEFAULT_BATCH_SIZE, InventoryPlan, PlannedLevel, binding_hint, plan_inventory, push_inventory
 from ecom.plugins import Driver, get_driver
 from ecom.records import Connection
 from ecom.settings import IntegrationSettings
@@ -132,9 +132,7 @@ HEADERS = [
 def _echo_plan(name: str, settings: IntegrationSettings, plan: InventoryPlan) -> None:
     click.echo(f"Inventory for {name} ({_formula_text(settings)})")
     if not plan.levels and not plan.errors:
-        click.echo(
-            "No carried items: bind the cart's products (ecom products import NAME --no-create) or list the cart's items."
-        )
+        click.echo(f"Nothing to push: {_nothing_carried(name, plan)}")
         return
     echo_table(HEADERS, [_row(level) for level in plan.levels], right=("PUSH", "ON HAND", "COMMITTED", "ON PO", "VENDOR"))
     for level in plan.levels:
@@ -146,6 +144,14 @@ def _echo_plan(name: str, settings: IntegrationSettings, plan: InventoryPlan) ->
     click.echo(
         f"{changed} of {len(plan.levels)} quantities changed since the last push (*): `ecom inventory push {name}` sends them."
     )
+
+
+def _nothing_carried(name: str, plan: InventoryPlan) -> str:
+    if plan.carried.items:  # carried, but none holds stock
+        return f"none of the items {name!r} carries holds stock (services, non-inventory parts, charges)."
+    what = "the item list (general.cart_items) names" if plan.carried.source == "selection" else "carries"
+    hint = binding_hint(name, plan.carried)
+    return f"{name!r} {what} no item yet. {hint[0].upper()}{hint[1:]}."
 
 
 @inventory.command()
@@ -183,6 +189,7 @@ def preview(name: str, skus: tuple[str, ...], as_json: bool) -> None:
                 "errors": [{"sku": e.ref, "message": e.message} for e in plan.errors],
                 "changed": len(plan.changed),
                 "count": len(plan.levels),
+                "note": None if plan.levels or plan.errors else f"Nothing to push: {_nothing_carried(name, plan)}",
             }
         )
         return

@@ -2,9 +2,9 @@
 
 Stock lives on an inventory item at a location. A SKU is resolved to its variant, product and
 inventory item once (a ``productVariants`` search for up to 50 SKUs per call) and the ids are kept
-in ``connection.refs``; locations are resolved by name or id from ``options["locations"]`` (back-office
-location → Shopify location), the default being ``options["default_location"]`` or the shop's primary
-location. From 2026-04 every quantity must carry ``changeFromQuantity`` (null: ecom is the source of
+in ``connection.refs``. A quantity's location is the Shopify location the integration's
+``general.location_map`` names, by its name or its ``gid://shopify/Location/…`` id; none means
+``options["default_location"]`` or the shop's primary location. From 2026-04 every quantity must carry ``changeFromQuantity`` (null: ecom is the source of
 truth and skips the compare-and-swap) and the mutation needs an ``@idempotent`` key, one UUID per
 batch, reused when the HTTP helper retries it. The mutation is all-or-nothing: when Shopify refuses
 some quantities, those become failures and the rest of the batch is sent again once.
@@ -42,9 +42,9 @@ def resolve_skus(shop: Shopify, skus: list[str]) -> None:
 
 
 def location_id(shop: Shopify, name: str | None) -> str:
-    """The Shopify location for a back-office location (None: the default one)."""
+    """The Shopify location id for a location name or id (None: the default one)."""
     refs = shop.connection.refs
-    wanted = shop.option("locations", {}).get(name, name) if name else shop.option("default_location", "")
+    wanted = name or shop.option("default_location", "")
     if wanted.startswith("gid://shopify/Location/"):
         return wanted
     if refs.get("location", wanted) is None:

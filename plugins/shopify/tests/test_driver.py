@@ -257,13 +257,22 @@ def test_inventory_goes_in_batches_with_one_key_each_and_null_change_from(fake: 
     assert operations(fake, sent) == ["SetQuantities"], "SKUs and locations are resolved once and cached in refs"
 
 
-def test_inventory_honours_the_location_map(fake: ShopifyFake, connection: Connection) -> None:
+def test_inventory_goes_to_the_location_named_by_name_or_id(fake: ShopifyFake, connection: Connection) -> None:
     sku = tracked(fake, 1)[0]
-    mapped = with_options(connection, locations={"WH-1": "East Warehouse", "Back room": "Nowhere"})
-    ok, unknown = driver.call("push_inventory", connection=mapped, levels=[
-        StockLevel(sku=sku, quantity=321, location="WH-1"), StockLevel(sku=sku, quantity=1, location="Back room")])
-    assert ok.ok and fake.stock(sku, "East Warehouse") == 321
+    east = next(loc for loc in fake.store.locations if loc["name"] == "East Warehouse")
+    by_name, unknown = driver.call("push_inventory", connection=connection, levels=[
+        StockLevel(sku=sku, quantity=321, location="East Warehouse"), StockLevel(sku=sku, quantity=1, location="Nowhere")])  # fmt: skip
+    assert by_name.ok and fake.stock(sku, "East Warehouse") == 321
+    (by_id,) = driver.call("push_inventory", connection=connection, levels=[StockLevel(sku=sku, quantity=7, location=east["id"])])
+    assert by_id.ok and fake.stock(sku, "East Warehouse") == 7
     assert not unknown.ok and unknown.message == "Shopify has no location named 'Nowhere'"
+
+
+def test_the_retired_locations_option_no_longer_maps_a_second_time(fake: ShopifyFake, connection: Connection) -> None:
+    sku = tracked(fake, 1)[0]
+    stale = with_options(connection, locations={"East Warehouse": "Nowhere"})
+    (result,) = driver.call("push_inventory", connection=stale, levels=[StockLevel(sku=sku, quantity=55, location="East Warehouse")])
+    assert result.ok and fake.stock(sku, "East Warehouse") == 55
 
 
 def test_a_refused_quantity_fails_alone_and_the_rest_is_sent_again(fake: ShopifyFake, connection: Connection, sent: list[dict]) -> None:

@@ -304,7 +304,7 @@ def _bom_checks(session: Session, spec: Spec) -> RowCheck:
     return check
 
 
-def _freight_checks(session: Session, spec: Spec, rows: list[ParsedRow]) -> list[RowError]:
+def _freight_checks(session: Session, spec: Spec) -> RowCheck:
     """A ship method an active integration puts freight through keeps an other-charge item.
 
     Refused here rather than found by the next sync, where every order with freight would fail.
@@ -313,17 +313,19 @@ def _freight_checks(session: Session, spec: Spec, rows: list[ParsedRow]) -> list
 
     users = freight_users(session)
     had = {name: item for name, item in session.exec(select(ShipMethod.name, ShipMethod.other_charge_item_id))}
-    errors = []
-    for row in rows:
+
+    def check(row: ParsedRow) -> list[RowError]:
         name = row.values["name"]
         if "other_charge_item" in row.cells and row.values.get("other_charge_item_id") is None and had.get(name) and name in users:
-            errors.append(RowError(
+            return [RowError(
                 row.number, "other_charge_item",
                 f'ship method "{name}" would lose its other-charge item, but integration {", ".join(users[name])} '
                 "puts freight in the Freight box through it: keep the item, or first set shipping.freight_as_line "
                 "or deactivate the integration",
-            ))
-    return errors
+            )]
+        return []
+
+    return check
 
 
 def _reaches(edges: dict[int, set[int]], start: int, goal: int) -> bool:

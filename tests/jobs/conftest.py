@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +60,12 @@ def shop(ecom_db, ecom_plugins, tmp_path, monkeypatch) -> Shop:
         )
         integrations.activate(session, integration)
     return Shop(ecom_db, fake)
+
+
+@pytest.fixture
+def live_shop(shop) -> Iterator[Shop]:
+    """``shop`` with its fake cart served on a loopback port, for ``ecom`` commands run by tests."""
+    with shop.fake.serve() as url, shop.db.session() as session:
+        integrations.update_connection(session, integrations.get(session, shop.name), api_url=url)
+        session.commit()
+        yield shop

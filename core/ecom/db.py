@@ -2,7 +2,8 @@
 
 By default the database is the SQLite file ``ecom.db`` in the working folder; ``ECOM_DATABASE_URL``
 points ecom at any SQLAlchemy URL instead (``postgresql://user@host/db`` uses psycopg 3). SQLite
-connections enforce foreign keys and wait for a busy database instead of failing at once.
+connections enforce foreign keys and wait for a busy database instead of failing at once. A
+SQLite file ecom creates is readable by its owner only (0600), like the secret key file.
 
 The schema is Alembic's (``ecom/migrations``, configured here, no ``alembic.ini``): :func:`upgrade`
 brings a database to the latest revision and :func:`init` is ``ecom init``. Commands that read or
@@ -69,6 +70,19 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def create_private_file(path: Path) -> None:
+    """Create an empty ``path`` readable and writable by its owner only (0600), unless it exists.
+
+    A SQLite database holds customers' names and addresses: created by SQLite itself it would get
+    the umask's mode (usually readable by every user). SQLite gives its journal and WAL files the
+    database file's mode, so they stay private too.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        pass  # there already, or no such folder (SQLite's own error says so when it opens it)
+
+
 def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled: bool = True) -> Engine:
     """An engine for ``url`` (see :func:`database_url`).
 
@@ -84,6 +98,9 @@ def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled:
     backend = make_url(url).get_backend_name()
     options: dict[str, Any] = {} if pooled else {"poolclass": sa.pool.NullPool}
     if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            create_private_file(path)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **options)
         foreign_keys = "OFF" if for_migrations else "ON"
 

@@ -7,6 +7,8 @@ import stat
 
 import pytest
 
+from tests.jobs.conftest import shop  # noqa: F401  (the fixture, for commands that need an integration)
+
 
 @pytest.fixture
 def loose_umask():
@@ -29,3 +31,31 @@ def test_ecom_init_creates_the_sqlite_database_readable_by_its_owner_only(ecom_c
     assert result.exit_code == 0, result.output
     assert mode(path) == 0o600
     assert all(mode(other) == 0o600 for other in tmp_path.glob("ecom.db*"))  # journal / WAL files, if any remain
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "code", "words"),
+    [
+        ({"ECOM_DATABASE_URL": "mysql://ecom@127.0.0.1/ecom"}, ("jobs", "list"), 3, "ECOM_DATABASE_URL names a mysql database"),
+        ({"ECOM_DATABASE_URL": "mysql://ecom@127.0.0.1/ecom"}, ("init",), 3, "SQLite (sqlite:///ecom.db) or PostgreSQL"),
+        ({}, ("jobs", "show", "99999999999999999999999"), 3, "There is no job 99999999999999999999999"),
+        ({}, ("jobs", "errors", "0"), 3, "There is no job 0"),
+        ({"ECOM_JOB_LEASE_SECONDS": "five"}, ("sync", "shop"), 3, "ECOM_JOB_LEASE_SECONDS must be a number of seconds, at least 1 (it is 'five')"),
+        ({"ECOM_JOB_LEASE_SECONDS": "nan"}, ("jobs", "list"), 3, "ECOM_JOB_LEASE_SECONDS must be a number of seconds"),
+    ],
+)
+def test_odd_input_is_one_line_and_the_documented_exit_code(shop, ecom_cli, env, args, code, words):
+    result = ecom_cli(*args, env=env)
+    assert result.exit_code == code, result.output
+    assert result.stderr.startswith("Error: ") and words in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_a_sqlite_database_is_refused_in_one_line(ecom_cli, tmp_path, monkeypatch):
+    path = tmp_path / "notes.db"
+    path.write_text("these are not the tables you are looking for\n" * 200)
+    monkeypatch.setenv("ECOM_DATABASE_URL", f"sqlite:///{path}")
+    for args in (("jobs", "list"), ("init",), ("sync", "shop")):
+        result = ecom_cli(*args)
+        assert result.exit_code == 3, result.output
+        assert result.stderr == f"Error: Cannot open the database sqlite:///{path}: file is not a database\n"

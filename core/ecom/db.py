@@ -1,7 +1,8 @@
 """Where the back office lives: the database URL, engines, sessions and migrations.
 
 By default the database is the SQLite file ``ecom.db`` in the working folder; ``ECOM_DATABASE_URL``
-points ecom at any SQLAlchemy URL instead (``postgresql://user@host/db`` uses psycopg 3). SQLite
+points ecom at another SQLite file or a PostgreSQL database instead (``postgresql://user@host/db``
+uses psycopg 3); other databases are refused in one line. SQLite
 connections enforce foreign keys and wait for a busy database instead of failing at once. A
 SQLite file ecom creates is readable by its owner only (0600), like the secret key file.
 
@@ -29,14 +30,15 @@ from alembic.config import CommandLine, Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
-from ecom.errors import ConfigError
+from ecom.errors import ConfigError, DatabaseUnavailableError
 
 ENV_VAR = "ECOM_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ecom.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+BACKENDS = ("sqlite", "postgresql", "postgres")
 SQLITE_BUSY_TIMEOUT = 30  # seconds a SQLite connection waits for another writer
 
 
@@ -52,6 +54,11 @@ def database_url(url: str | None = None) -> str:
         raise ConfigError(
             f"{ENV_VAR} is not a database URL (expected e.g. sqlite:///ecom.db or postgresql://user@host/db)."
         ) from None
+    if parsed.get_backend_name() not in BACKENDS:
+        raise ConfigError(
+            f"{ENV_VAR} names a {parsed.get_backend_name()} database: ecom keeps its back office in SQLite "
+            "(sqlite:///ecom.db) or PostgreSQL (postgresql://user@host/db)."
+        )
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
@@ -135,6 +142,35 @@ def session(engine: Engine) -> Iterator[Session]:
             raise
 
 
+# --- when the database fails ----------------------------------------------------------------
+
+CONFLICT_STATES = ("40P01", "40001")  # PostgreSQL: deadlock detected, serialization failure
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL giving up one of two transactions that wait for each other
+    (a deadlock or a serialization failure): the loser's work is undone, and running it again
+    is the cure."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in CONFLICT_STATES
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
+    """``exc`` in words if it says the database stopped answering, else None.
+
+    A server that is stopped or restarted, a connection cut (a terminated backend), a full disk,
+    a SQLite file locked past the busy timeout: the driver's operational and interface errors,
+    other than a conflict between two transactions (:func:`is_conflict`).
+    """
+    if not isinstance(exc, (OperationalError, InterfaceError)) and not (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return None
+    if is_conflict(exc):
+        return None
+    words = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return DatabaseUnavailableError(f"the database stopped answering: {words[0] if words else type(exc.orig).__name__}")
+
+
 # --- migrations ------------------------------------------------------------------------------
 
 
@@ -176,7 +212,7 @@ def upgrade(url: str | None = None, revision: str = "head") -> str | None:
         with engine.begin() as connection:  # every step in one transaction: all or nothing
             command.upgrade(alembic_config(url, connection), revision)
         return current_revision(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise ConfigError(f"Cannot migrate the database {display_url(url)}: {exc.orig}") from exc
     finally:
         engine.dispose()
@@ -206,7 +242,7 @@ def init(url: str | None = None) -> InitReport:
         engine = make_engine(url)
         try:
             before = current_revision(engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:  # not reachable, or (SQLite) a file that is not a database
             raise ConfigError(f"Cannot open the database {display_url(url)}: {exc.orig}") from exc
         finally:
             engine.dispose()
@@ -228,7 +264,7 @@ def open_engine(url: str | None = None, *, pooled: bool = False) -> Engine:
     engine = make_engine(url, pooled=pooled)
     try:
         revision = current_revision(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:  # not reachable, or (SQLite) a file that is not a database
         engine.dispose()
         raise ConfigError(f"Cannot open the database {display_url(url)}: {exc.orig}") from exc
     if revision != head_revision():

@@ -51,8 +51,8 @@ class PhaseProgress:
 def sync(name: str, phases: tuple[str, ...], full: bool, as_json: bool) -> None:
     """Run a sync job for integration NAME now.
 
-    Exit codes: 0 succeeded, 5 succeeded with errors on some records, 4 failed, 6 another job of
-    this integration is queued or running.
+    Exit codes: 0 succeeded, 5 succeeded with errors on some records, 4 failed (or the database
+    stopped answering), 6 another job of this integration is queued or running.
     """
     engine = db.open_engine()
     with Session(engine, expire_on_commit=False) as session:
@@ -60,10 +60,10 @@ def sync(name: str, phases: tuple[str, ...], full: bool, as_json: bool) -> None:
         if not integration.active:
             raise ConfigError(f"Integration {name!r} is inactive: `ecom integration activate {name}` first.")
         job = lifecycle.create_job(
-            session, integration, trigger=JobTrigger.MANUAL, options={"phases": list(phases), "full": full}
+            session, integration, trigger=JobTrigger.MANUAL, options={"phases": list(phases), "full": full}, claim=True
         )
     progress = None if as_json else PhaseProgress()
-    job = run_job(engine, job.id, progress=progress)
+    job = run_job(engine, job.id, progress=progress, claimed=True)
     if progress:
         progress.done()
     with Session(engine) as session:

@@ -5,11 +5,14 @@ products. A record that fails is an event on the job and the phase goes on. A ph
 keeps failing (:class:`~ecom.errors.RetryableError` after the HTTP helper's retries) is an error
 and the next phases still run; refused credentials or any other :class:`~ecom.errors.FatalError`
 stop the job. The job ends *succeeded*, *succeeded with errors* or *failed*, and its report is
-emailed (:mod:`ecom.notify`).
+emailed (:mod:`ecom.notify`). A job taken over meanwhile (:class:`~ecom.jobs.lifecycle.JobLostError`)
+stops without writing its end; a database that stops answering ends the job failed, in words
+(:class:`~ecom.errors.DatabaseUnavailableError`), never as an internal error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ecom import integrations, notify
+from ecom import db, integrations, notify
 from ecom import models as m
 from ecom.binding import DbRefCache
 from ecom.errors import EcomError, FatalError, RetryableError
@@ -55,54 +58,107 @@ def enabled_phases(settings: IntegrationSettings) -> list[str]:
     return [phase for phase in ORDER if switches[phase] and phase in PHASES]
 
 
-def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, transport: Any = None) -> m.Job:
-    """Run a queued job to its end in this process; returns the finished job.
+def run_job(
+    engine: Engine, job_id: int, *, progress: Progress | None = None, transport: Any = None, claimed: bool = False
+) -> m.Job:
+    """Run a job to its end in this process; returns the finished job.
 
-    Returns the job unchanged if another worker claimed it first.
+    The job is claimed first, unless ``claimed`` (created running by ``create_job(claim=True)``);
+    returns the job unchanged if another worker claimed it first. Its heartbeat beats from a
+    thread while it runs (:class:`~ecom.jobs.lifecycle.KeepAlive`).
+
+    :raises DatabaseUnavailableError: the database stopped answering; the job is marked failed
+        if it can still be reached, else the next run takes it over.
     """
     with Session(engine, expire_on_commit=False) as session:
         job = session.get(m.Job, job_id)
-        if job is None or not lifecycle.claim(session, job):
+        if job is None:
             return job
-        integration = session.get(m.Integration, job.integration_id)
-        log = JobLog(session, job, progress)
+        if claimed:
+            if job.status is not JobStatus.RUNNING or job.worker != lifecycle.worker_name():
+                return job
+        elif not lifecycle.claim(session, job):
+            return job
+        keep_alive = lifecycle.KeepAlive(engine, job).start()
         try:
-            settings = integrations.require_ready(session, integration)
-            driver = get_driver(integration.cart_kind)
-            connection = replace(integrations.connection(integration, transport), refs=DbRefCache(session, integration.id))
-        except EcomError as exc:
-            lifecycle.fail_job(session, job, str(exc))
+            job = _run_claimed(session, job, progress, transport)
+            session.commit()  # nothing left open (SQLite's lock) while the beat stops
             return job
-        wanted = job.options.get("phases") or enabled_phases(settings)
-        run = JobRun(
-            session, job, integration, settings, UnlockedDriver(driver, session, job), connection, log,  # type: ignore[arg-type]
-            full=bool(job.options.get("full")),
-        )
-        aborted = False
-        for phase in [p for p in ORDER if p in wanted and p in PHASES]:
-            try:
-                PHASES[phase](run)
-            except RetryableError as exc:
+        except BaseException as exc:
+            with contextlib.suppress(Exception):  # on a dead connection the rollback may fail too
                 session.rollback()
-                log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
-                aborted = True
-            except FatalError as exc:
-                session.rollback()
-                log.error(phase, None, f"the job stopped: {exc}")
-                session.commit()
-                return _finish(session, job, JobStatus.FAILED, settings)
-            except Exception as exc:  # noqa: BLE001 - a bug must still end the job, not leave it running
-                session.rollback()
-                log.error(phase, None, f"internal error: {type(exc).__name__}: {exc}", rule="bug")
-                log.error(phase, None, traceback.format_exc(limit=5), rule="traceback")
-                session.commit()
-                return _finish(session, job, JobStatus.FAILED, settings)
+            lost = db.unavailable(exc)
+            if lost is None:
+                raise
+            _fail_elsewhere(engine, job_id, str(lost))
+            raise lost from exc
+        finally:
+            keep_alive.stop()
+
+
+def _run_claimed(session: Session, job: m.Job, progress: Progress | None, transport: Any) -> m.Job:
+    integration = session.get(m.Integration, job.integration_id)
+    log = JobLog(session, job, progress)
+    try:
+        settings = integrations.require_ready(session, integration)
+        driver = get_driver(integration.cart_kind)
+        connection = replace(integrations.connection(integration, transport), refs=DbRefCache(session, integration.id))
+    except EcomError as exc:
+        lifecycle.fail_job(session, job, str(exc))
+        return job
+    wanted = job.options.get("phases") or enabled_phases(settings)
+    run = JobRun(
+        session, job, integration, settings, UnlockedDriver(driver, session, job), connection, log,  # type: ignore[arg-type]
+        full=bool(job.options.get("full")),
+    )
+    aborted = False
+    for phase in [p for p in ORDER if p in wanted and p in PHASES]:
+        try:
+            PHASES[phase](run)
+        except RetryableError as exc:
+            session.rollback()
+            log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
+            aborted = True
+        except FatalError as exc:
+            session.rollback()
+            log.error(phase, None, f"the job stopped: {exc}")
             session.commit()
-        status = JobStatus.FAILED if aborted else (JobStatus.SUCCEEDED_WITH_ERRORS if log.errors else JobStatus.SUCCEEDED)
-        return _finish(session, job, status, settings)
+            return _finish(session, job, JobStatus.FAILED, settings)
+        except lifecycle.JobLostError as exc:
+            session.rollback()
+            log.error(phase, None, str(exc))
+            session.commit()
+            session.refresh(job)
+            return job
+        except Exception as exc:  # noqa: BLE001 - a bug must still end the job, not leave it running
+            session.rollback()
+            if db.unavailable(exc):
+                raise
+            log.error(phase, None, f"internal error: {type(exc).__name__}: {exc}", rule="bug")
+            log.error(phase, None, traceback.format_exc(limit=5), rule="traceback")
+            session.commit()
+            return _finish(session, job, JobStatus.FAILED, settings)
+        session.commit()
+    status = JobStatus.FAILED if aborted else (JobStatus.SUCCEEDED_WITH_ERRORS if log.errors else JobStatus.SUCCEEDED)
+    return _finish(session, job, status, settings)
 
 
 def _finish(session: Session, job: m.Job, status: JobStatus, settings: IntegrationSettings) -> m.Job:
-    lifecycle.finish_job(session, job, status)
-    notify.email_job_report(session, job, settings.notify.recipients)
+    if lifecycle.finish_job(session, job, status):
+        notify.email_job_report(session, job, settings.notify.recipients)
+    else:  # taken over or cancelled meanwhile: its end is already written, and not ours to change
+        session.add(m.JobEvent(job_id=job.id, level=m.EventLevel.ERROR, phase="job", message=lifecycle.lost_message(session, job)))
+        session.commit()
     return job
+
+
+def _fail_elsewhere(engine: Engine, job_id: int, message: str) -> None:
+    """Mark the job failed on a new connection, if the database answers again (a cut connection);
+    if it does not, the job stays running and the next run takes it over (worker gone, or lease)."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            job = session.get(m.Job, job_id)
+            if job is not None:
+                lifecycle.fail_job(session, job, message)
+    except Exception:  # noqa: BLE001, S110 - the database is still away: the lease rule covers it
+        pass

@@ -49,6 +49,11 @@ class Shop:
 def shop(ecom_db, ecom_plugins, tmp_path, monkeypatch) -> Shop:
     monkeypatch.setenv("ECOM_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
     ecom_plugins.register(testcart, name="testcart")
+    return make_shop(ecom_db)
+
+
+def make_shop(ecom_db: Any) -> Shop:
+    """The integration 'shop' in ``ecom_db`` (an :class:`~ecom.testing.database.EcomDatabase`)."""
     fake = FakeTestCart()
     fake.seed(orders=0, products=12, seed=7)
     conn = fake.connection("https://testcart.example")

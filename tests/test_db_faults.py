@@ -6,6 +6,11 @@ import os
 import stat
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from ecom import integrations
+from ecom import models as m
 
 from tests.jobs.conftest import shop  # noqa: F401  (the fixture, for commands that need an integration)
 
@@ -59,3 +64,39 @@ def test_a_file_that_is_not_a_sqlite_database_is_refused_in_one_line(ecom_cli, t
         result = ecom_cli(*args)
         assert result.exit_code == 3, result.output
         assert result.stderr == f"Error: Cannot open the database sqlite:///{path}: file is not a database\n"
+
+
+@pytest.fixture
+def full_disk(shop):
+    """Every new SQLite connection may grow the database by a few pages only: a disk that fills up."""
+    if shop.db.backend != "sqlite":
+        pytest.skip("a full disk is simulated with SQLite's max_page_count")
+
+    def limit(dbapi_connection, _record) -> None:
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 8}")
+
+    sa.event.listen(sa.engine.Engine, "connect", limit)
+    try:
+        yield shop
+    finally:
+        sa.event.remove(sa.engine.Engine, "connect", limit)
+
+
+def test_a_full_disk_mid_sync_is_one_line_exit_4_not_an_internal_error(full_disk, ecom_cli):
+    shop = full_disk
+    shop.fake.seed(orders=300, seed=51)
+    with shop.fake.serve() as url, shop.db.session() as session:
+        integrations.update_connection(session, integrations.get(session, shop.name), api_url=url)
+        session.commit()
+        result = ecom_cli("sync", shop.name, "--phase", "import_orders")
+    assert result.exit_code == 4, result.output
+    assert result.stderr.splitlines()[-1] == "Error: the database stopped answering: database or disk is full"
+    assert "Traceback" not in result.stderr
+    with shop.session() as session:
+        job = session.exec(select(m.Job)).one()
+        bugs = session.exec(select(m.JobEvent).where(m.JobEvent.rule == "bug")).all()
+        last = session.exec(select(m.JobEvent.message).order_by(m.JobEvent.id.desc())).first()
+    assert bugs == []
+    assert job.status is m.JobStatus.FAILED  # marked on a new connection, with room for that
+    assert last == "the database stopped answering: database or disk is full"

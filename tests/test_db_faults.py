@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from ecom import integrations
+from ecom import db, integrations
 from ecom import models as m
 
 from tests.jobs.conftest import shop  # noqa: F401  (the fixture, for commands that need an integration)
@@ -100,3 +100,23 @@ def test_a_full_disk_mid_sync_is_one_line_exit_4_not_an_internal_error(full_disk
     assert bugs == []
     assert job.status is m.JobStatus.FAILED  # marked on a new connection, with room for that
     assert last == "the database stopped answering: database or disk is full"
+
+
+def test_a_terminated_backend_is_the_database_stopped_answering(ecom_db):
+    if ecom_db.backend != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    engine = db.make_engine(ecom_db.url, pooled=False)
+    try:
+        with engine.connect() as victim:
+            pid = victim.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            with ecom_db.engine.connect() as admin:
+                assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})").scalar_one() is True
+                admin.commit()
+            with pytest.raises(sa.exc.DBAPIError) as raised:
+                victim.exec_driver_sql("SELECT 1")
+    finally:
+        engine.dispose()
+    error = db.unavailable(raised.value)
+    assert error is not None and error.exit_code == 4
+    assert str(error).startswith("the database stopped answering: ") and "\n" not in str(error)
+    assert db.unavailable(ValueError("not the database")) is None

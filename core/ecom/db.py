@@ -17,12 +17,15 @@ commands with ``python -m ecom.db`` (e.g. ``python -m ecom.db revision --autogen
 from __future__ import annotations
 
 import os
+import random
 import sys
-from collections.abc import Iterator
+import time
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -35,6 +38,7 @@ from sqlmodel import Session
 
 from ecom.errors import ConfigError, DatabaseUnavailableError
 
+T = TypeVar("T")
 ENV_VAR = "ECOM_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ecom.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -154,6 +158,43 @@ def is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in CONFLICT_STATES
 
 
+CONFLICT_ATTEMPTS = 5
+
+
+def retry_conflicts(
+    session: Session, work: Callable[[], T], *, undo: Callable[[], None], lock: str, attempts: int = CONFLICT_ATTEMPTS
+) -> T:
+    """``work()`` in a savepoint, run again when PostgreSQL gives it up in a conflict (:func:`is_conflict`).
+
+    Rolling back to the savepoint takes back what ``work`` wrote and releases every lock it
+    took, so the other transaction goes on; ``undo()`` then forgets what ``work`` kept in memory,
+    and after a short random pause it runs again, this time alone: on PostgreSQL every ``work``
+    holds the advisory lock named ``lock`` shared, and a run again holds it exclusive, so it waits
+    for the others in flight to commit and meets none of them. After ``attempts`` conflicts in a
+    row, the last one is raised.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session.connection().begin_nested():
+                _advisory_lock(session, lock, exclusive=attempt > 1)
+                return work()
+        except DBAPIError as exc:
+            if not is_conflict(exc) or attempt == attempts:
+                raise
+        undo()
+        time.sleep(random.uniform(0.01, 0.05 * attempt))  # noqa: S311 - a pause, not a secret
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _advisory_lock(session: Session, name: str, *, exclusive: bool) -> None:
+    """Take PostgreSQL's transaction-scoped advisory lock ``name`` (nothing on other databases)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    connection.execute(sa.text(f"SELECT {function}(:key)"), {"key": zlib.crc32(name.encode())})
+
+
 def unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
     """``exc`` in words if it says the database stopped answering, else None.
 
@@ -167,6 +208,11 @@ def unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
         return None
     if is_conflict(exc):
         return None
+    link = exc.__context__  # the first failure, not what failed after it (SQLite rolls back by
+    while link is not None:  # itself on a full disk; the savepoint's rollback then fails too)
+        if isinstance(link, (OperationalError, InterfaceError)) and not is_conflict(link):
+            exc = link
+        link = link.__context__
     words = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
     return DatabaseUnavailableError(f"the database stopped answering: {words[0] if words else type(exc.orig).__name__}")
 

@@ -23,10 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from ecom import models as m
+from ecom.db import is_conflict
 from ecom.jobs import state
 from ecom.jobs.context import JobRun
 from ecom.jobs.lifecycle import heartbeat
-from ecom.jobs.writer import ORDER, AlreadyImported, Names, Rows, write_order
+from ecom.jobs.writer import ORDER, AlreadyImported, Names, Rows, batch_retried, write_order
 from ecom.mapping import DbLookups, map_order
 from ecom.records import CartOrder, Page
 
@@ -88,6 +89,7 @@ def import_pages(run: JobRun, pages: Iterable[Page[CartOrder]]) -> tuple[dt.date
     return newest, held
 
 
+@batch_retried
 def import_batch(run: JobRun, batch: list[CartOrder], lookups: DbLookups, names: Names) -> list[bool]:
     """Import a batch; for each order, whether it is stored (now or before) or deliberately skipped.
 
@@ -104,7 +106,9 @@ def import_batch(run: JobRun, batch: list[CartOrder], lookups: DbLookups, names:
             stored = [import_one(run, order, lookups, names, order.external_id in bound, rows) for order in batch]
             rows.insert(run.session)
         return stored
-    except Exception:  # noqa: BLE001 - retried order by order below, where each failure is named
+    except Exception as exc:  # noqa: BLE001 - retried order by order below, where each failure is named
+        if is_conflict(exc):
+            raise  # the whole batch goes again (batch_retried)
         run.log.restore(before)
         lookups.forget()
         names.forget()
@@ -170,6 +174,8 @@ def import_one(run: JobRun, order: CartOrder, lookups: DbLookups, names: Names, 
                     continue
             return _write_failed(run, order, exc)
         except Exception as exc:  # noqa: BLE001 - a write that fails is this order's error, the job goes on
+            if is_conflict(exc):
+                raise  # the whole batch goes again (batch_retried)
             return _write_failed(run, order, exc)
     log.count(PHASE, "created")
     return True

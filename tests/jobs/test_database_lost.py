@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from sqlmodel import Session, select
 
 from ecom import db, integrations
 from ecom import models as m
+from ecom.errors import DatabaseUnavailableError
+from ecom.jobs import worker
 from ecom.testing import testcart
 from ecom.testing.database import EcomDatabase
 
@@ -133,3 +136,20 @@ def test_a_postgresql_server_stopped_mid_sync_is_one_line_exit_4_and_the_next_sy
         numbers = session.exec(select(m.Transaction.web_order_number)).all()
     assert any(note.startswith("abandoned: its worker ") and "is no longer running" in note for note in notes), notes
     assert len(numbers) == len(set(numbers)) == ran.counts["import_orders"]["created"] + lost.counts.get("import_orders", {}).get("created", 0)
+
+
+def test_the_worker_outlives_a_database_that_stopped_answering():
+    engine = db.make_engine(f"postgresql://postgres@127.0.0.1:{_free_port()}/gone", pooled=False)  # nobody listens there
+    stop, told = threading.Event(), []
+
+    def on_error(error) -> None:
+        told.append(error)
+        if len(told) == 2:
+            stop.set()
+
+    try:
+        worker.work_forever(engine, poll=0, stop=stop, on_error=on_error)
+    finally:
+        engine.dispose()
+    assert len(told) == 2 and all(isinstance(e, DatabaseUnavailableError) for e in told)
+    assert str(told[0]).startswith("the database stopped answering: ") and "\n" not in str(told[0])

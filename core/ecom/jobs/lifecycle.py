@@ -34,8 +34,8 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ecom import db
@@ -183,6 +183,11 @@ class JobLostError(EcomError):
     exit_code = 4
 
 
+def owns(job: m.Job) -> bool:
+    """Whether this process runs ``job`` (as :func:`claim` or ``create_job(claim=True)`` left it)."""
+    return job.status is JobStatus.RUNNING and job.worker == worker_name()
+
+
 def _owned(job_id: int | None) -> Any:
     return (m.Job.id == job_id) & (m.Job.status == JobStatus.RUNNING) & (m.Job.worker == worker_name())
 
@@ -212,9 +217,7 @@ def finish_job(session: Session, job: m.Job, status: JobStatus) -> bool:
     A compare-and-set on the owner: a job that lost its lease cannot write its end over another's.
     """
     session.flush()
-    result = session.execute(
-        update(m.Job).where(_owned(job.id)).values(status=status, finished_at=utcnow())
-    )
+    result = session.execute(update(m.Job).where(_owned(job.id)).values(status=status, finished_at=utcnow()))
     session.commit()
     session.refresh(job)
     return result.rowcount == 1

@@ -12,7 +12,6 @@ stops without writing its end; a database that stops answering ends the job fail
 
 from __future__ import annotations
 
-import contextlib
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
@@ -70,77 +69,72 @@ def run_job(
     :raises DatabaseUnavailableError: the database stopped answering; the job is marked failed
         if it can still be reached, else the next run takes it over.
     """
-    with Session(engine, expire_on_commit=False) as session:
-        job = session.get(m.Job, job_id)
-        if job is None:
-            return job
-        if claimed:
-            if job.status is not JobStatus.RUNNING or job.worker != lifecycle.worker_name():
-                return job
-        elif not lifecycle.claim(session, job):
-            return job
-        keep_alive = lifecycle.KeepAlive(engine, job).start()
-        try:
-            job = _run_claimed(session, job, progress, transport)
-            session.commit()  # nothing left open (SQLite's lock) while the beat stops
-            return job
-        except BaseException as exc:
-            with contextlib.suppress(Exception):  # on a dead connection the rollback may fail too
-                session.rollback()
-            lost = db.unavailable(exc)
-            if lost is None:
-                raise
-            _fail_elsewhere(engine, job_id, str(lost))
-            raise lost from exc
-        finally:
+    beating: list[lifecycle.KeepAlive] = []
+    try:
+        return _run_job(engine, job_id, progress, transport, claimed, beating)
+    except BaseException as exc:
+        lost = db.unavailable(exc)
+        if lost is None:
+            raise
+        _fail_elsewhere(engine, job_id, str(lost))
+        raise lost from exc
+    finally:
+        for keep_alive in beating:  # after the session closed: nothing of the job's is left open
             keep_alive.stop()
 
 
-def _run_claimed(session: Session, job: m.Job, progress: Progress | None, transport: Any) -> m.Job:
-    integration = session.get(m.Integration, job.integration_id)
-    log = JobLog(session, job, progress)
-    try:
-        settings = integrations.require_ready(session, integration)
-        driver = get_driver(integration.cart_kind)
-        connection = replace(integrations.connection(integration, transport), refs=DbRefCache(session, integration.id))
-    except EcomError as exc:
-        lifecycle.fail_job(session, job, str(exc))
-        return job
-    wanted = job.options.get("phases") or enabled_phases(settings)
-    run = JobRun(
-        session, job, integration, settings, UnlockedDriver(driver, session, job), connection, log,  # type: ignore[arg-type]
-        full=bool(job.options.get("full")),
-    )
-    aborted = False
-    for phase in [p for p in ORDER if p in wanted and p in PHASES]:
-        try:
-            PHASES[phase](run)
-        except RetryableError as exc:
-            session.rollback()
-            log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
-            aborted = True
-        except FatalError as exc:
-            session.rollback()
-            log.error(phase, None, f"the job stopped: {exc}")
-            session.commit()
-            return _finish(session, job, JobStatus.FAILED, settings)
-        except lifecycle.JobLostError as exc:
-            session.rollback()
-            log.error(phase, None, str(exc))
-            session.commit()
-            session.refresh(job)
+def _run_job(
+    engine: Engine, job_id: int, progress: Progress | None, transport: Any, claimed: bool, beating: list[lifecycle.KeepAlive]
+) -> m.Job:
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(m.Job, job_id)
+        if job is None or not (lifecycle.owns(job) if claimed else lifecycle.claim(session, job)):
             return job
-        except Exception as exc:  # noqa: BLE001 - a bug must still end the job, not leave it running
-            session.rollback()
-            if db.unavailable(exc):
-                raise
-            log.error(phase, None, f"internal error: {type(exc).__name__}: {exc}", rule="bug")
-            log.error(phase, None, traceback.format_exc(limit=5), rule="traceback")
+        beating.append(lifecycle.KeepAlive(engine, job).start())
+        integration = session.get(m.Integration, job.integration_id)
+        log = JobLog(session, job, progress)
+        try:
+            settings = integrations.require_ready(session, integration)
+            driver = get_driver(integration.cart_kind)
+            connection = replace(integrations.connection(integration, transport), refs=DbRefCache(session, integration.id))
+        except EcomError as exc:
+            lifecycle.fail_job(session, job, str(exc))
+            return job
+        wanted = job.options.get("phases") or enabled_phases(settings)
+        run = JobRun(
+            session, job, integration, settings, UnlockedDriver(driver, session, job), connection, log,  # type: ignore[arg-type]
+            full=bool(job.options.get("full")),
+        )
+        aborted = False
+        for phase in [p for p in ORDER if p in wanted and p in PHASES]:
+            try:
+                PHASES[phase](run)
+            except RetryableError as exc:
+                session.rollback()
+                log.error(phase, None, f"the cart kept failing, this phase stopped and will be tried again next run: {exc}")
+                aborted = True
+            except FatalError as exc:
+                session.rollback()
+                log.error(phase, None, f"the job stopped: {exc}")
+                session.commit()
+                return _finish(session, job, JobStatus.FAILED, settings)
+            except lifecycle.JobLostError as exc:  # taken over or cancelled: its end is written already
+                session.rollback()
+                log.error(phase, None, str(exc))
+                session.commit()
+                session.refresh(job)
+                return job
+            except Exception as exc:  # noqa: BLE001 - a bug must still end the job, not leave it running
+                session.rollback()
+                if db.unavailable(exc):
+                    raise
+                log.error(phase, None, f"internal error: {type(exc).__name__}: {exc}", rule="bug")
+                log.error(phase, None, traceback.format_exc(limit=5), rule="traceback")
+                session.commit()
+                return _finish(session, job, JobStatus.FAILED, settings)
             session.commit()
-            return _finish(session, job, JobStatus.FAILED, settings)
-        session.commit()
-    status = JobStatus.FAILED if aborted else (JobStatus.SUCCEEDED_WITH_ERRORS if log.errors else JobStatus.SUCCEEDED)
-    return _finish(session, job, status, settings)
+        status = JobStatus.FAILED if aborted else (JobStatus.SUCCEEDED_WITH_ERRORS if log.errors else JobStatus.SUCCEEDED)
+        return _finish(session, job, status, settings)
 
 
 def _finish(session: Session, job: m.Job, status: JobStatus, settings: IntegrationSettings) -> m.Job:

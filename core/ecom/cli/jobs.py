@@ -145,9 +145,11 @@ def retry_job(job_id: int, as_json: bool) -> None:
             session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": phases, "retry_of": failed.id}, claim=True
         )
     progress = None if as_json else PhaseProgress()
-    run_job(engine, job.id, progress=progress, claimed=True)
-    if progress:
-        progress.done()
+    try:
+        run_job(engine, job.id, progress=progress, claimed=True)
+    finally:
+        if progress:
+            progress.done()
     with Session(engine) as session:
         report = job_report(session, session.get(m.Job, job.id))
     echo_json(report) if as_json else click.echo(summary_text(report))

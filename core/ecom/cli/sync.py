@@ -63,9 +63,11 @@ def sync(name: str, phases: tuple[str, ...], full: bool, as_json: bool) -> None:
             session, integration, trigger=JobTrigger.MANUAL, options={"phases": list(phases), "full": full}, claim=True
         )
     progress = None if as_json else PhaseProgress()
-    job = run_job(engine, job.id, progress=progress, claimed=True)
-    if progress:
-        progress.done()
+    try:
+        job = run_job(engine, job.id, progress=progress, claimed=True)
+    finally:
+        if progress:
+            progress.done()  # the progress line ends before any error line
     with Session(engine) as session:
         report = job_report(session, session.get(type(job), job.id))
     if as_json:

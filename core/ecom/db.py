@@ -1,8 +1,10 @@
 """Where the back office lives: the database URL, engines, sessions and migrations.
 
 By default the database is the SQLite file ``ecom.db`` in the working folder; ``ECOM_DATABASE_URL``
-points ecom at any SQLAlchemy URL instead (``postgresql://user@host/db`` uses psycopg 3). SQLite
-connections enforce foreign keys and wait for a busy database instead of failing at once.
+points ecom at another SQLite file or a PostgreSQL database instead (``postgresql://user@host/db``
+uses psycopg 3); other databases are refused in one line. SQLite
+connections enforce foreign keys and wait for a busy database instead of failing at once. A
+SQLite file ecom creates is readable by its owner only (0600), like the secret key file.
 
 The schema is Alembic's (``ecom/migrations``, configured here, no ``alembic.ini``): :func:`upgrade`
 brings a database to the latest revision and :func:`init` is ``ecom init``. Commands that read or
@@ -15,12 +17,15 @@ commands with ``python -m ecom.db`` (e.g. ``python -m ecom.db revision --autogen
 from __future__ import annotations
 
 import os
+import random
 import sys
-from collections.abc import Iterator
+import time
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -28,14 +33,16 @@ from alembic.config import CommandLine, Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
-from ecom.errors import ConfigError
+from ecom.errors import ConfigError, DatabaseUnavailableError
 
+T = TypeVar("T")
 ENV_VAR = "ECOM_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ecom.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+BACKENDS = ("sqlite", "postgresql", "postgres")
 SQLITE_BUSY_TIMEOUT = 30  # seconds a SQLite connection waits for another writer
 
 
@@ -51,6 +58,11 @@ def database_url(url: str | None = None) -> str:
         raise ConfigError(
             f"{ENV_VAR} is not a database URL (expected e.g. sqlite:///ecom.db or postgresql://user@host/db)."
         ) from None
+    if parsed.get_backend_name() not in BACKENDS:
+        raise ConfigError(
+            f"{ENV_VAR} names a {parsed.get_backend_name()} database: ecom keeps its back office in SQLite "
+            "(sqlite:///ecom.db) or PostgreSQL (postgresql://user@host/db)."
+        )
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
@@ -69,6 +81,19 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def create_private_file(path: Path) -> None:
+    """Create an empty ``path`` readable and writable by its owner only (0600), unless it exists.
+
+    A SQLite database holds customers' names and addresses: created by SQLite itself it would get
+    the umask's mode (usually readable by every user). SQLite gives its journal and WAL files the
+    database file's mode, so they stay private too.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        pass  # there already, or no such folder (SQLite's own error says so when it opens it)
+
+
 def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled: bool = True) -> Engine:
     """An engine for ``url`` (see :func:`database_url`).
 
@@ -84,6 +109,9 @@ def make_engine(url: str | None = None, *, for_migrations: bool = False, pooled:
     backend = make_url(url).get_backend_name()
     options: dict[str, Any] = {} if pooled else {"poolclass": sa.pool.NullPool}
     if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            create_private_file(path)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **options)
         foreign_keys = "OFF" if for_migrations else "ON"
 
@@ -116,6 +144,77 @@ def session(engine: Engine) -> Iterator[Session]:
         except BaseException:
             db.rollback()
             raise
+
+
+# --- when the database fails ----------------------------------------------------------------
+
+CONFLICT_STATES = ("40P01", "40001")  # PostgreSQL: deadlock detected, serialization failure
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL giving up one of two transactions that wait for each other
+    (a deadlock or a serialization failure): the loser's work is undone, and running it again
+    is the cure."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in CONFLICT_STATES
+
+
+CONFLICT_ATTEMPTS = 5
+
+
+def retry_conflicts(
+    session: Session, work: Callable[[], T], *, undo: Callable[[], None], lock: str, attempts: int = CONFLICT_ATTEMPTS
+) -> T:
+    """``work()`` in a savepoint, run again when PostgreSQL gives it up in a conflict (:func:`is_conflict`).
+
+    Rolling back to the savepoint takes back what ``work`` wrote and releases every lock it
+    took, so the other transaction goes on; ``undo()`` then forgets what ``work`` kept in memory,
+    and after a short random pause it runs again, this time alone: on PostgreSQL every ``work``
+    holds the advisory lock named ``lock`` shared, and a run again holds it exclusive, so it waits
+    for the others in flight to commit and meets none of them. After ``attempts`` conflicts in a
+    row, the last one is raised.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session.connection().begin_nested():
+                _advisory_lock(session, lock, exclusive=attempt > 1)
+                return work()
+        except DBAPIError as exc:
+            if not is_conflict(exc) or attempt == attempts:
+                raise
+        undo()
+        time.sleep(random.uniform(0.01, 0.05 * attempt))  # noqa: S311 - a pause, not a secret
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _advisory_lock(session: Session, name: str, *, exclusive: bool) -> None:
+    """Take PostgreSQL's transaction-scoped advisory lock ``name`` (nothing on other databases)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    connection.execute(sa.text(f"SELECT {function}(:key)"), {"key": zlib.crc32(name.encode())})
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
+    """``exc`` in words if it says the database stopped answering, else None.
+
+    A server that is stopped or restarted, a connection cut (a terminated backend), a full disk,
+    a SQLite file locked past the busy timeout: the driver's operational and interface errors,
+    other than a conflict between two transactions (:func:`is_conflict`).
+    """
+    if not isinstance(exc, (OperationalError, InterfaceError)) and not (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return None
+    if is_conflict(exc):
+        return None
+    link = exc.__context__  # the first failure, not what failed after it (SQLite rolls back by
+    while link is not None:  # itself on a full disk; the savepoint's rollback then fails too)
+        if isinstance(link, (OperationalError, InterfaceError)) and not is_conflict(link):
+            exc = link
+        link = link.__context__
+    words = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return DatabaseUnavailableError(f"the database stopped answering: {words[0] if words else type(exc.orig).__name__}")
 
 
 # --- migrations ------------------------------------------------------------------------------
@@ -159,7 +258,7 @@ def upgrade(url: str | None = None, revision: str = "head") -> str | None:
         with engine.begin() as connection:  # every step in one transaction: all or nothing
             command.upgrade(alembic_config(url, connection), revision)
         return current_revision(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise ConfigError(f"Cannot migrate the database {display_url(url)}: {exc.orig}") from exc
     finally:
         engine.dispose()
@@ -189,7 +288,7 @@ def init(url: str | None = None) -> InitReport:
         engine = make_engine(url)
         try:
             before = current_revision(engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:  # not reachable, or (SQLite) a file that is not a database
             raise ConfigError(f"Cannot open the database {display_url(url)}: {exc.orig}") from exc
         finally:
             engine.dispose()
@@ -211,7 +310,7 @@ def open_engine(url: str | None = None, *, pooled: bool = False) -> Engine:
     engine = make_engine(url, pooled=pooled)
     try:
         revision = current_revision(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:  # not reachable, or (SQLite) a file that is not a database
         engine.dispose()
         raise ConfigError(f"Cannot open the database {display_url(url)}: {exc.orig}") from exc
     if revision != head_revision():

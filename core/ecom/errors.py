@@ -14,6 +14,7 @@ the exit code below, in one place (``ecom.cli``).
     │  └─ FatalError                stop the job and report
     │     ├─ AuthError              401 / 403: the credentials are wrong or lack a permission
     │     └─ RejectedError          the cart refused one request (4xx) and said why
+    ├─ DatabaseUnavailableError  exit 4   the back-office database stopped answering mid-work
     ├─ RecordError         exit 5   one bad record: kept on the job, the job goes on
     └─ MappingError        exit 5   unmapped SKU / ship method / tax / payment, kept on the job
 """
@@ -85,3 +86,13 @@ class RecordError(EcomError):
 
 class MappingError(RecordError):
     """A record names something the mappings do not cover (SKU, ship method, tax, payment)."""
+
+
+class DatabaseUnavailableError(EcomError):
+    """The back-office database stopped answering (server down, connection cut, disk full).
+
+    Not a bug and not the cart's fault: said in one line; the job is marked failed if the
+    database can still be reached, else the next run takes it over (see ``docs/jobs.md``).
+    """
+
+    exit_code = 4

@@ -419,7 +419,7 @@ def load_settings(session: Session, integration: m.Integration) -> IntegrationSe
         )
     ]
     try:
-        return IntegrationSettings.model_validate(data)
+        return IntegrationSettings.model_validate(data, context={"stored": True})
     except ValidationError as exc:
         raise SettingsError(
             f"The stored settings of integration {integration.name!r} do not fit this ecom (apply a corrected file: ecom integration apply FILE)",

@@ -3,7 +3,8 @@
 Sent over SMTP (``ecom mail set``: host, port, STARTTLS / SSL / none, user, password kept
 encrypted, from-address) to the integration's recipients (``notify.recipients``), as text and
 HTML from the jinja2 templates beside this module. A mail that cannot be sent is a warning on the
-job, never a failure of it.
+job, never a failure of it, whatever went wrong (a refused connection, a bad address, a template
+error); a recipient that is not one bare address is left out with a warning.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from ecom import models as m
@@ -21,6 +23,7 @@ from ecom import secrets
 from ecom.errors import EcomError
 from ecom.jobs.log import COUNTS
 from ecom.jobs.report import job_report
+from ecom.settings import mail_address_problem
 
 _templates = Environment(
     loader=PackageLoader("ecom", "templates"),
@@ -68,18 +71,34 @@ def send(settings: m.MailSettings, recipients: list[str], subject: str, text: st
 
 
 def email_job_report(session: Session, job: m.Job, recipients: list[str]) -> bool:
-    """Email ``job``'s report; True when sent. A failure becomes a warning on the job."""
-    if not recipients:
+    """Email ``job``'s report; True when sent. A failure of any kind becomes a warning on the job.
+
+    Each recipient is checked again (:func:`ecom.settings.mail_address_problem`): one saved before
+    addresses were checked is left out with a warning, and the others still get the report.
+    """
+    usable = []
+    for recipient in recipients:
+        problem = mail_address_problem(recipient)
+        if problem:
+            _warn(session, job, f"the report was not emailed to {recipient!r}: {problem} (fix notify.recipients)")
+        else:
+            usable.append(recipient)
+    if not usable:
         return False
     settings = mail_settings(session)
     if settings is None:
         _warn(session, job, "the report was not emailed: no mail settings (`ecom mail set`)")
         return False
-    subject, text, html = render(job_report(session, job))
     try:
-        send(settings, recipients, subject, text, html)
+        subject, text, html = render(job_report(session, job))
+        send(settings, usable, subject, text, html)
     except (OSError, smtplib.SMTPException, EcomError) as exc:
         _warn(session, job, f"the report could not be emailed via {settings.host}:{settings.port}: {exc}")
+        return False
+    except SQLAlchemyError:
+        raise  # the database, not the mail: the job's own error handling says so
+    except Exception as exc:  # noqa: BLE001 - a mail failure of any kind must not fail the job or stop the worker
+        _warn(session, job, f"the report could not be emailed via {settings.host}:{settings.port}: {type(exc).__name__}: {exc}")
         return False
     return True
 

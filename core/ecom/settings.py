@@ -11,10 +11,11 @@ this module only checks what can be checked without a database.
 from __future__ import annotations
 
 import datetime as dt
+from email.headerregistry import Address
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ecom.records import WebOrderStatus
 
@@ -204,17 +205,39 @@ class Schedule(Section):
 
 
 class Notify(Section):
-    """Who receives the end-of-job report."""
+    """Who receives the end-of-job report.
+
+    Each recipient is one bare address (``ops@example.com``), checked by the standard library's
+    RFC 5322 parser (:func:`mail_address_problem`): a display name, a list, or a CR/LF that would
+    smuggle in another header is refused. Settings read back from the database skip the check
+    (the validation context ``stored``), so a bad address saved by an older ecom never stops a
+    sync; the mailer checks each address again and warns about the ones it cannot use.
+    """
 
     recipients: list[str] = Field(default_factory=list)
 
     @field_validator("recipients")
     @classmethod
-    def _looks_like_email(cls, value: list[str]) -> list[str]:
-        bad = [r for r in value if "@" not in r or r.strip() != r]
+    def _valid_addresses(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.context and info.context.get("stored"):
+            return value
+        bad = [f"{r!r} ({problem})" for r in value if (problem := mail_address_problem(r))]
         if bad:
             raise ValueError(f"not an email address: {', '.join(bad)}")
         return value
+
+
+def mail_address_problem(address: str) -> str | None:
+    """Why ``address`` is not one bare email address (``name@domain``), or None when it is."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in address):
+        return "it contains a line break or another control character"
+    try:
+        parsed = Address(addr_spec=address)
+    except Exception:  # noqa: BLE001 - the parser raises several kinds; each means "not an address"
+        parsed = None
+    if parsed is None or not parsed.username or not parsed.domain:
+        return "expected one address like ops@example.com, with no name, list or spaces around it"
+    return None
 
 
 class IntegrationSettings(Section):

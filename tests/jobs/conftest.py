@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,11 @@ class Shop:
 def shop(ecom_db, ecom_plugins, tmp_path, monkeypatch) -> Shop:
     monkeypatch.setenv("ECOM_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
     ecom_plugins.register(testcart, name="testcart")
+    return make_shop(ecom_db)
+
+
+def make_shop(ecom_db: Any) -> Shop:
+    """The integration 'shop' in ``ecom_db`` (an :class:`~ecom.testing.database.EcomDatabase`)."""
     fake = FakeTestCart()
     fake.seed(orders=0, products=12, seed=7)
     conn = fake.connection("https://testcart.example")
@@ -59,3 +65,12 @@ def shop(ecom_db, ecom_plugins, tmp_path, monkeypatch) -> Shop:
         )
         integrations.activate(session, integration)
     return Shop(ecom_db, fake)
+
+
+@pytest.fixture
+def live_shop(shop) -> Iterator[Shop]:
+    """``shop`` with its fake cart served on a loopback port, for ``ecom`` commands run by tests."""
+    with shop.fake.serve() as url, shop.db.session() as session:
+        integrations.update_connection(session, integrations.get(session, shop.name), api_url=url)
+        session.commit()
+        yield shop

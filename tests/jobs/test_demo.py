@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from ecom.testing import testcart
 
@@ -24,7 +25,7 @@ def test_demo_syncs_each_installed_driver_and_leaves_nothing_behind(ecom_plugins
     imported = int(line.split(" orders imported")[0].rsplit(" ", 1)[1])
     assert imported > 40  # of 60 seeded, the archived ones skipped
     assert "quantities pushed" in line and " 0 quantities pushed" not in line
-    assert (tmp_path / "kept" / "ecom.db").exists()
+    assert stat.S_IMODE((tmp_path / "kept" / "ecom.db").stat().st_mode) == 0o600  # customers' addresses: owner only
     assert not (tmp_path / "must-not-be-touched.db").exists()
     assert os.environ["ECOM_DATABASE_URL"] == "sqlite:///must-not-be-touched.db"  # restored
 

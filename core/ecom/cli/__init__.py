@@ -15,7 +15,7 @@ Every ``EcomError`` becomes one line on stderr and the exit code of its class (:
 1     an ecom error not classed below
 2     usage error (unknown option, missing argument)
 3     configuration error: bad settings or input, nothing ran
-4     the cart failed or refused (driver error)
+4     the cart failed or refused (driver error), or the database stopped answering
 5     a record could not be imported or mapped
 6     another sync job of the integration is queued or running
 ====  ==========================================================
@@ -83,11 +83,21 @@ class EcomGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EcomError as exc:
-            if os.environ.get("ECOM_RAISE_ERRORS"):
+        except Exception as exc:
+            error = exc if isinstance(exc, EcomError) else _database_error(exc)
+            if error is None or os.environ.get("ECOM_RAISE_ERRORS"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+def _database_error(exc: Exception) -> EcomError | None:
+    """A database that stopped answering is said in words (exit 4), wherever it happened."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from ecom.db import unavailable
+
+    return unavailable(exc)
 
 
 class RootGroup(LazyGroup, EcomGroup):

@@ -51,8 +51,9 @@ class PhaseProgress:
 def sync(name: str, phases: tuple[str, ...], full: bool, as_json: bool) -> None:
     """Run a sync job for integration NAME now.
 
-    Exit codes: 0 succeeded, 5 succeeded with errors on some records, 4 failed, 3 the settings
-    cannot run (nothing ran), 6 another job of this integration is queued or running.
+    Exit codes: 0 succeeded, 5 succeeded with errors on some records, 4 failed (or the database
+    stopped answering), 3 the settings cannot run (nothing ran), 6 another job of this integration
+    is queued or running.
     """
     engine = db.open_engine()
     with Session(engine, expire_on_commit=False) as session:
@@ -61,12 +62,14 @@ def sync(name: str, phases: tuple[str, ...], full: bool, as_json: bool) -> None:
             raise ConfigError(f"Integration {name!r} is inactive: `ecom integration activate {name}` first.")
         integrations.require_ready(session, integration)  # settings that cannot run: exit 3, no job
         job = lifecycle.create_job(
-            session, integration, trigger=JobTrigger.MANUAL, options={"phases": list(phases), "full": full}
+            session, integration, trigger=JobTrigger.MANUAL, options={"phases": list(phases), "full": full}, claim=True
         )
     progress = None if as_json else PhaseProgress()
-    job = run_job(engine, job.id, progress=progress)
-    if progress:
-        progress.done()
+    try:
+        job = run_job(engine, job.id, progress=progress, claimed=True)
+    finally:
+        if progress:
+            progress.done()  # the progress line ends before any error line
     with Session(engine) as session:
         report = job_report(session, session.get(type(job), job.id))
     if as_json:

@@ -9,6 +9,7 @@ import click
 
 from ecom import db
 from ecom.cli import cli
+from ecom.errors import EcomError
 from ecom.jobs import worker as jobs_worker
 from ecom.models import Job
 
@@ -32,4 +33,8 @@ def worker(once: bool, poll: float) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"ecom worker: looking for work every {poll:g} s (Ctrl-C to stop)")
-    jobs_worker.work_forever(engine, poll=poll, stop=stop, on_job=_say)
+    jobs_worker.work_forever(engine, poll=poll, stop=stop, on_job=_say, on_error=_complain)
+
+
+def _complain(error: EcomError) -> None:
+    click.echo(f"Error: {error}; looking again in the next poll", err=True)

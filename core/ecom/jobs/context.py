@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ecom import models as m
+from ecom.jobs.lifecycle import heartbeat
 from ecom.jobs.log import JobLog
 from ecom.plugins import Driver
 from ecom.records import Connection
@@ -43,8 +44,8 @@ class UnlockedDriver:
 
     Before each hook call, and before each page a fetch reads, the job's session commits (with the
     job's heartbeat): a job never holds a transaction (and SQLite's write lock, or an idle
-    PostgreSQL transaction) while it waits on the cart, and a job busy talking to its cart is
-    never taken for dead. Everything else is the driver's (:class:`ecom.plugins.Driver`).
+    PostgreSQL transaction) while it waits on the cart, and a job that was taken over or cancelled
+    stops there (:class:`~ecom.jobs.lifecycle.JobLostError`) instead of talking to the cart again. Everything else is the driver's (:class:`ecom.plugins.Driver`).
     """
 
     def __init__(self, driver: Driver, session: Session, job: m.Job) -> None:
@@ -54,8 +55,7 @@ class UnlockedDriver:
         return getattr(self._driver, name)
 
     def _commit(self) -> None:
-        self._job.heartbeat_at = m.utcnow()
-        self._session.add(self._job)
+        heartbeat(self._session, self._job)  # raises JobLostError if the job is no longer ours
         self._session.commit()
 
     def call(self, hook: str, **kwargs: Any) -> Any:

@@ -33,11 +33,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from ecom import models as m
+from ecom.db import is_conflict
 from ecom.drivers import chunks
 from ecom.jobs import state
 from ecom.jobs.context import JobRun
 from ecom.jobs.lifecycle import heartbeat
-from ecom.jobs.writer import ORDER, AlreadyImported, Names, Rows, write_order
+from ecom.jobs.writer import ORDER, AlreadyImported, Names, Rows, batch_retried, write_order
 from ecom.mapping import DbLookups, map_order
 from ecom.records import CartOrder, Page
 
@@ -156,6 +157,7 @@ def _dismissed_and_unchanged(row: m.FailedOrder, order: CartOrder) -> bool:
     return row.dismissed_at is not None and order.updated_at <= row.cart_updated_at
 
 
+@batch_retried
 def import_batch(
     run: JobRun, batch: list[CartOrder], lookups: DbLookups, names: Names, aside: dict[str, m.FailedOrder] | None = None,
 ) -> list[Failure]:
@@ -178,7 +180,9 @@ def import_batch(
                        for order in batch]
             rows.insert(run.session)
         return results
-    except Exception:  # noqa: BLE001 - retried order by order below, where each failure is named
+    except Exception as exc:  # noqa: BLE001 - retried order by order below, where each failure is named
+        if is_conflict(exc):
+            raise  # the whole batch goes again (batch_retried)
         run.log.restore(before)
         lookups.forget()
         names.forget()
@@ -289,6 +293,8 @@ def import_one(
                     continue
             return _write_failed(run, order, exc)
         except Exception as exc:  # noqa: BLE001 - a write that fails is this order's error, the job goes on
+            if is_conflict(exc):
+                raise  # the whole batch goes again (batch_retried)
             return _write_failed(run, order, exc)
     log.count(PHASE, "created")
     return None

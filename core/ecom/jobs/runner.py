@@ -6,7 +6,10 @@ keeps failing (:class:`~ecom.errors.RetryableError` after the HTTP helper's retr
 and the next phases still run; refused credentials, any other :class:`~ecom.errors.FatalError`
 or a setting found unusable only now (:class:`~ecom.errors.ConfigError`, e.g. an API URL the HTTP
 helper refuses) stop the job, in words. The job ends *succeeded*, *succeeded with errors* or
-*failed*, and its report is emailed (:mod:`ecom.notify`).
+*failed*, and its report is emailed (:mod:`ecom.notify`). A job taken over meanwhile
+(:class:`~ecom.jobs.lifecycle.JobLostError`) stops without writing its end; a database that stops
+answering ends the job failed, in words (:class:`~ecom.errors.DatabaseUnavailableError`), never as
+an internal error.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ecom import integrations, notify
+from ecom import db, integrations, notify
 from ecom import models as m
 from ecom.binding import DbRefCache
 from ecom.errors import ConfigError, EcomError, FatalError, RetryableError
@@ -56,15 +59,40 @@ def enabled_phases(settings: IntegrationSettings) -> list[str]:
     return [phase for phase in ORDER if switches[phase] and phase in PHASES]
 
 
-def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, transport: Any = None) -> m.Job:
-    """Run a queued job to its end in this process; returns the finished job.
+def run_job(
+    engine: Engine, job_id: int, *, progress: Progress | None = None, transport: Any = None, claimed: bool = False
+) -> m.Job:
+    """Run a job to its end in this process; returns the finished job.
 
-    Returns the job unchanged if another worker claimed it first.
+    The job is claimed first, unless ``claimed`` (created running by ``create_job(claim=True)``);
+    returns the job unchanged if another worker claimed it first. Its heartbeat beats from a
+    thread while it runs (:class:`~ecom.jobs.lifecycle.KeepAlive`).
+
+    :raises DatabaseUnavailableError: the database stopped answering; the job is marked failed
+        if it can still be reached, else the next run takes it over.
     """
+    beating: list[lifecycle.KeepAlive] = []
+    try:
+        return _run_job(engine, job_id, progress, transport, claimed, beating)
+    except BaseException as exc:
+        lost = db.unavailable(exc)
+        if lost is None:
+            raise
+        _fail_elsewhere(engine, job_id, str(lost))
+        raise lost from exc
+    finally:
+        for keep_alive in beating:  # after the session closed: nothing of the job's is left open
+            keep_alive.stop()
+
+
+def _run_job(
+    engine: Engine, job_id: int, progress: Progress | None, transport: Any, claimed: bool, beating: list[lifecycle.KeepAlive]
+) -> m.Job:
     with Session(engine, expire_on_commit=False) as session:
         job = session.get(m.Job, job_id)
-        if job is None or not lifecycle.claim(session, job):
+        if job is None or not (lifecycle.owns(job) if claimed else lifecycle.claim(session, job)):
             return job
+        beating.append(lifecycle.KeepAlive(engine, job).start())
         integration = session.get(m.Integration, job.integration_id)
         log = JobLog(session, job, progress)
         try:
@@ -92,8 +120,16 @@ def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, tr
                 log.error(phase, None, f"the job stopped: {exc}")
                 session.commit()
                 return _finish(session, job, JobStatus.FAILED, settings)
+            except lifecycle.JobLostError as exc:  # taken over or cancelled: its end is written already
+                session.rollback()
+                log.error(phase, None, str(exc))
+                session.commit()
+                session.refresh(job)
+                return job
             except Exception as exc:  # noqa: BLE001 - a bug must still end the job, not leave it running
                 session.rollback()
+                if db.unavailable(exc):
+                    raise
                 log.error(phase, None, f"internal error: {type(exc).__name__}: {exc}", rule="bug")
                 log.error(phase, None, traceback.format_exc(limit=5), rule="traceback")
                 session.commit()
@@ -104,6 +140,21 @@ def run_job(engine: Engine, job_id: int, *, progress: Progress | None = None, tr
 
 
 def _finish(session: Session, job: m.Job, status: JobStatus, settings: IntegrationSettings) -> m.Job:
-    lifecycle.finish_job(session, job, status)
-    notify.email_job_report(session, job, settings.notify.recipients)
+    if lifecycle.finish_job(session, job, status):
+        notify.email_job_report(session, job, settings.notify.recipients)
+    else:  # taken over or cancelled meanwhile: its end is already written, and not ours to change
+        session.add(m.JobEvent(job_id=job.id, level=m.EventLevel.ERROR, phase="job", message=lifecycle.lost_message(session, job)))
+        session.commit()
     return job
+
+
+def _fail_elsewhere(engine: Engine, job_id: int, message: str) -> None:
+    """Mark the job failed on a new connection, if the database answers again (a cut connection);
+    if it does not, the job stays running and the next run takes it over (worker gone, or lease)."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            job = session.get(m.Job, job_id)
+            if job is not None:
+                lifecycle.fail_job(session, job, message)
+    except Exception:  # noqa: BLE001, S110 - the database is still away: the lease rule covers it
+        pass

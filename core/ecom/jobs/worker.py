@@ -4,7 +4,8 @@ Any number of workers, on any number of machines sharing one PostgreSQL database
 once. Two database rules keep them from doing anything twice: a scheduled run is queued by the
 one worker that moves the integration's ``schedule`` mark to it (a compare-and-set), and a
 queued job is run by the one worker whose ``UPDATE ... WHERE status = 'queued'`` claims it.
-An integration's schedule starts with its last successful Test Connection (SPEC §2).
+An integration's schedule starts with its last successful Test Connection (SPEC §2). A worker
+that loses its database says so and looks again at its next poll.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ecom import integrations
+from ecom import db, integrations
 from ecom import models as m
-from ecom.errors import EcomError
+from ecom.errors import DatabaseUnavailableError, EcomError
 from ecom.jobs import lifecycle, schedule, state
 from ecom.jobs.runner import run_job
 from ecom.models import JobStatus, utcnow
@@ -70,7 +71,18 @@ def work_once(engine: Engine, *, now: dt.datetime | None = None, on_job: Callabl
     return ran
 
 
-def work_forever(engine: Engine, *, poll: float, stop: threading.Event, on_job: Callable[[m.Job], None] | None = None) -> None:
+def work_forever(
+    engine: Engine, *, poll: float, stop: threading.Event, on_job: Callable[[m.Job], None] | None = None,
+    on_error: Callable[[EcomError], None] | None = None,
+) -> None:
+    """Work until ``stop`` is set. A database that stops answering is told to ``on_error`` and
+    looked for again at the next poll: the worker outlives a database restart."""
     while not stop.is_set():
-        work_once(engine, on_job=on_job)
+        try:
+            work_once(engine, on_job=on_job)
+        except Exception as exc:
+            lost = exc if isinstance(exc, DatabaseUnavailableError) else db.unavailable(exc)
+            if lost is None or on_error is None:
+                raise
+            on_error(lost)
         stop.wait(poll)

@@ -6,12 +6,18 @@ customer), all inside the caller's database transaction. The order's binding is 
 is unique in the database per (integration, kind, external id), so an order can be written only
 once, even by two processes racing: the loser gets :class:`AlreadyImported` before writing anything.
 
+Two imports writing the same new customers at once (PostgreSQL) write each batch in one order
+(:func:`lock_order`) and run a batch again when the database gives it up in a deadlock
+(:func:`batch_retried`), so no order fails for it.
+
 It writes with SQL inserts rather than ORM objects (a few statements per order, no flush of a
 unit of work): importing is the hot path (see ``bench/import_throughput.py``).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -19,11 +25,61 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ecom import db
 from ecom import models as m
 from ecom.mapping.draft import CustomerChoice, LineDraft, TransactionDraft
-from ecom.records import CartAddress
+from ecom.records import CartAddress, CartOrder
 
 ORDER, CUSTOMER = "order", "customer"
+
+
+def lock_order(orders: list[CartOrder]) -> list[int]:
+    """The order in which to write ``orders`` (their positions): by customer, the same in every process.
+
+    Writing creates customers (unique names) and ship-tos; two imports that write the same new
+    customers in different orders can each wait for a row the other holds (a deadlock). Written
+    in one order everywhere, they queue instead.
+    """
+
+    def key(position: int) -> tuple[str, str, str]:
+        order = orders[position]
+        customer, billing = order.customer, order.billing
+        email = (customer.email if customer else None) or (billing.email if billing else None) or ""
+        name = (billing.name if billing else "") or (customer.name if customer else "") or ""
+        return email.strip().lower(), name.strip().lower(), order.external_id
+
+    return sorted(range(len(orders)), key=key)
+
+
+def batch_retried(import_batch: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+    """Make an import of a batch of orders write them in :func:`lock_order`, in a savepoint that
+    runs again, alone, when PostgreSQL gives the batch up in a deadlock
+    (:func:`ecom.db.retry_conflicts`).
+
+    The wrapped function takes ``(run, batch, lookups, names, ...)`` and returns a result per
+    order, in the batch's own order; a batch run again first forgets its counts, events and caches.
+    """
+
+    @functools.wraps(import_batch)
+    def wrapper(run: Any, batch: list[CartOrder], lookups: Any, names: Names, *args: Any, **kwargs: Any) -> list[Any]:
+        positions = lock_order(batch)
+        before = run.log.snapshot()
+
+        def undo() -> None:
+            run.log.restore(before)
+            lookups.forget()
+            names.forget()
+
+        results = db.retry_conflicts(
+            run.session, lambda: import_batch(run, [batch[p] for p in positions], lookups, names, *args, **kwargs),
+            undo=undo, lock="ecom.import",
+        )
+        ordered: list[Any] = [None] * len(batch)
+        for position, result in zip(positions, results, strict=True):
+            ordered[position] = result
+        return ordered
+
+    return wrapper
 
 
 class AlreadyImported(Exception):

@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "integration": ("ecom.cli.integrations", "Connected carts: their connection, settings, mappings, test and preview."),
     "inventory": ("ecom.cli.inventory", "Inventory quantities pushed to carts."),
     "items": ("ecom.cli.items", "Back-office items."),
-    "jobs": ("ecom.cli.jobs", "Sync jobs: list, show, errors, retry."),
+    "jobs": ("ecom.cli.jobs", "Sync jobs: list, show, errors, retry, cancel."),
     "mail": ("ecom.cli.mail", "SMTP settings for the end-of-job email."),
     "orders": ("ecom.cli.orders", "Back-office sales orders and ship docs."),
     "plugins": ("ecom.cli.plugins", "Installed cart drivers."),

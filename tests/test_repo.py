@@ -42,9 +42,12 @@ def test_ci_runs_each_command_in_order_and_fails_when_one_fails(tmp_path):
 def test_the_quick_start_installs_into_a_virtual_environment_never_the_systems_python():
     # PEP 668: Debian, Ubuntu, Fedora and Homebrew Pythons refuse `pip install` outside a venv.
     for command in readme_commands():
+        # The venv is made without pip (Debian's python3-venv package, which holds ensurepip, may be
+        # missing); the system's pip installs into it with --python, pip itself first.
         steps = [step.split() for step in command.split("&&")]
-        assert steps[0] == ["python3", "-m", "venv", ".venv"], command
-        for step in steps[1:]:
+        assert steps[0] == ["python3", "-m", "venv", "--without-pip", ".venv"], command
+        assert steps[1][:7] == ["python3", "-m", "pip", "--python", ".venv/bin/python", "install", "pip"], command
+        for step in steps[2:]:
             assert step[0].startswith(".venv/bin/"), f"{' '.join(step)!r} does not run from the virtual environment"
 
 

@@ -353,9 +353,12 @@ def _write_cursor(data: Json) -> str:
 def _read_cursor(token: str) -> Json:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if isinstance(data, dict) and {"filters", "direction", "mark"} <= set(data) and len(data["mark"]) == 2:
+        filters, mark = data["filters"], data["mark"]
+        if (isinstance(filters, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in filters.items())
+                and data["direction"] in ("next", "prev") and isinstance(mark, list) and len(mark) == 2
+                and all(isinstance(m, (int, float)) and not isinstance(m, bool) for m in mark)):
             return data
-    except (ValueError, binascii.Error, TypeError):
+    except (ValueError, binascii.Error, TypeError, KeyError):
         pass
     raise RestError("400 Bad Request", {"page_info": "Invalid value."})
 
@@ -365,7 +368,7 @@ def _id_list(text: str | None, name: str) -> list[int] | None:
         return None
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not all(p.isdigit() for p in parts):
-        raise RestError("400 Bad Request", {name: f"{name} must be order ids (whole numbers, comma-separated), not {text!r}"})
+        raise RestError("400 Bad Request", {name: f"{name} must be ids (whole numbers, comma-separated), not {text!r}"})
     return [int(p) for p in parts]
 
 

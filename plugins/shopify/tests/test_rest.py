@@ -143,6 +143,8 @@ def test_filters_status_dates_ids_and_since_id(fake: ShopifyFake) -> None:
     later = read_all(client, f"{V}/orders.json", {"status": "any", "updated_at_min": middle})
     assert {o["id"] for o in later} == {o["id"] for o in everything if instant(o["updated_at"]) >= instant(middle)}
     assert client.get(f"{V}/orders/count.json", params={"status": "any", "updated_at_min": middle}).json()["count"] == len(later)
+    local = middle[:19]  # no offset: read in the shop's time zone, which the answers' offsets are in
+    assert client.get(f"{V}/orders/count.json", params={"status": "any", "updated_at_min": local}).json()["count"] == len(later)
     ids = sorted(o["id"] for o in everything)
     since = read_all(client, f"{V}/orders.json", {"status": "any", "since_id": ids[9], "limit": 4})
     assert [o["id"] for o in since] == ids[10:]  # since_id reads by id, ascending

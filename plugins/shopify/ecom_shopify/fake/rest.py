@@ -201,7 +201,8 @@ class RestApi:
             raise RestError("400 Bad Request", {"status": f"status is not one of open, closed, cancelled, any: {status!r}"})
         ids = _id_list(bound.get("ids"), "ids")
         since = _id_list(bound.get("since_id"), "since_id")
-        ranges = {f: (_bound(bound, f"{f}_min"), _bound(bound, f"{f}_max")) for f in ("created_at", "updated_at", "processed_at")}
+        zone = self.fake.store.shop["ianaTimezone"]
+        ranges = {f: (_bound(bound, f"{f}_min", zone), _bound(bound, f"{f}_max", zone)) for f in ("created_at", "updated_at", "processed_at")}
         financial, fulfilled = bound.get("financial_status", "any"), bound.get("fulfillment_status", "any")
         found = []
         for number, order in self._orders_by_id().items():
@@ -228,7 +229,8 @@ class RestApi:
         if bound.get("filter") and bound["filter"].lower() not in ("order", "orders"):
             return []  # the fake holds events of orders only
         since = _id_list(bound.get("since_id"), "since_id")
-        low, high = _bound(bound, "created_at_min"), _bound(bound, "created_at_max")
+        zone = self.fake.store.shop["ianaTimezone"]
+        low, high = _bound(bound, "created_at_min", zone), _bound(bound, "created_at_max", zone)
         verbs = set(bound["verb"].split(",")) if bound.get("verb") else None
         events = []
         for number, order in sorted(self._orders_by_id().items()):
@@ -379,7 +381,8 @@ def _instant(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _bound(query: dict[str, str], name: str) -> datetime | None:
+def _bound(query: dict[str, str], name: str, zone: str = "UTC") -> datetime | None:
+    """The time ``query[name]`` names; without an offset it is read in the shop's time ``zone``."""
     text = query.get(name)
     if not text:
         return None
@@ -387,7 +390,7 @@ def _bound(query: dict[str, str], name: str) -> datetime | None:
         moment = datetime.fromisoformat(text.strip().replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
         raise RestError("400 Bad Request", {name: f"{name} must be an ISO 8601 time such as 2026-04-25T16:15:47-04:00, not {text!r}"}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("America/New_York"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 
 def _within(moment: datetime | None, low: datetime | None, high: datetime | None) -> bool:

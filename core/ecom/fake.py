@@ -7,8 +7,10 @@ It runs in process (:meth:`FakeCart.transport`, an httpx transport) or on a loop
 the requests it answered, failures injected on demand (429 with ``Retry-After``, 5xx, slow
 answers) so retries can be tested against the cart's own error shapes, answers whose body is not
 the API's (:meth:`FakeCart.garble_next`: cut off, an HTML page, empty, each with a 2xx status, as
-a proxy, a caching plugin or a dropped connection deliver them), and redirects
-(:meth:`FakeCart.redirect_next`).
+a proxy, a caching plugin or a dropped connection deliver them), redirects
+(:meth:`FakeCart.redirect_next`), and a request log a person can watch (:meth:`FakeCart.log_to`,
+the command-line fakes' ``--log FILE``): one JSON line per answer with the method, path, query
+(credential values masked), status and duration in milliseconds.
 
 The abstract methods are the fake's side of the conformance suite: ways to seed the cart and to
 look at its state that the driver's API calls cannot fake.
@@ -18,13 +20,17 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import json
+import re
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
@@ -49,6 +55,9 @@ class _Failure:
     retry_after: float | None
     delay: float
 
+
+#: Query parameters whose values the request log masks (keys, secrets, signatures, tokens).
+SECRET_PARAM = re.compile(r"key|secret|signature|token|password|nonce", re.IGNORECASE)
 
 #: How :meth:`FakeCart.garble_next` can spoil a successful answer.
 GARBLES = ("cut_off", "html", "empty")
@@ -75,6 +84,7 @@ class FakeCart(abc.ABC):
         self._garbles: deque[str] = deque()
         self._redirects: deque[tuple[int, str]] = deque()
         self._lock = threading.RLock()
+        self._log: IO[str] | None = None
 
     # -- the cart's API ---------------------------------------------------------------------
 
@@ -155,6 +165,11 @@ class FakeCart(abc.ABC):
         with self._lock:
             self._redirects.extend([(status, location)] * times)
 
+    def log_to(self, stream: IO[str] | None) -> None:
+        """Write one JSON line per answered request to ``stream`` (None stops): ``method``, ``path``,
+        ``query`` (values of credential parameters masked), ``status``, ``duration_ms``."""
+        self._log = stream
+
     def pause(self) -> None:
         """Hold every request until :meth:`resume` (at most a minute): a cart that hangs."""
         self._open.clear()
@@ -179,6 +194,7 @@ class FakeCart(abc.ABC):
         environ["wsgi.input"] = _Body(body)
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
+        started = time.perf_counter()
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
             redirect = self._redirects.popleft() if failure is None and self._redirects else None
@@ -212,7 +228,16 @@ class FakeCart(abc.ABC):
         with self._lock:
             write = failure is None and redirect is None and self.is_write(method, path, body)
             self.requests.append(LoggedRequest(method, path, query, captured.get("status", 0), write))
+            if self._log is not None:
+                self._write_log(method, path, query, captured.get("status", 0), time.perf_counter() - started)
         return result
+
+    def _write_log(self, method: str, path: str, query: str, status: int, seconds: float) -> None:
+        shown = urlencode([(k, "***" if SECRET_PARAM.search(k) else v) for k, v in parse_qsl(query, keep_blank_values=True)])
+        line = {"method": method, "path": path, "query": shown, "status": status, "duration_ms": round(seconds * 1000, 1)}
+        assert self._log is not None
+        self._log.write(json.dumps(line) + "\n")
+        self._log.flush()
 
     def faulty_answer(self, kind: str, environ: dict[str, Any], start_response: Any) -> bytes:
         """Answer a request with one of :attr:`answer_faults` (the fake's own kinds)."""
@@ -279,10 +304,16 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def serve_forever(fake: FakeCart, host: str, port: int) -> None:
-    """Run a fake on a loopback port until interrupted (``python -m ecom_<cart>.fake``)."""
-    with fake.serve(host, port) as url:
+def serve_forever(fake: FakeCart, host: str, port: int, log: str | None = None) -> None:
+    """Run a fake on a loopback port until interrupted (``python -m ecom_<cart>.fake``); ``log``
+    names a file to append the request log to (:meth:`FakeCart.log_to`), ``-`` for stdout."""
+    with contextlib.ExitStack() as stack:
+        if log:
+            fake.log_to(sys.stdout if log == "-" else stack.enter_context(open(log, "a", encoding="utf-8")))  # noqa: SIM115
+        url = stack.enter_context(fake.serve(host, port))
         print(f"fake {fake.kind} cart listening on {url} (Ctrl-C to stop)", flush=True)
+        if log:
+            print(f"logging requests to {'stdout' if log == '-' else log} (JSON lines)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)

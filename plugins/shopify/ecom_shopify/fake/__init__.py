@@ -36,7 +36,8 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   are capped at 250), all or nothing, user errors with the documented codes.
 - ``productSet`` (changelog "Dynamic complexity cost for productSet"), ``productUpdate``,
   ``productVariantsBulkUpdate``; products, variants, inventory items and levels at two locations.
-- ``GET /admin/api/2026-07/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST).
+- ``GET /admin/api/2026-07/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST); the
+  REST Admin API for orders and events, with REST's own leaky bucket (:mod:`ecom_shopify.fake.rest`).
 - Injected failures (:meth:`ecom.fake.FakeCart.fail_next`) in Shopify's error body,
   ``{"errors": "..."}``; :meth:`ShopifyFake.lose_answers` runs a mutation, keeps what it did, and
   answers 500 instead (the answer lost on the way back). A request is a write when its operation
@@ -69,7 +70,7 @@ from pydantic import SecretStr
 from ecom import CartProduct, Connection
 from ecom.fake import FakeCart
 from ecom_shopify.api import API_VERSION, GRAPHQL_PATH, MAX_QUERY_COST
-from ecom_shopify.fake import bulk, seed as seeding
+from ecom_shopify.fake import bulk, rest, seed as seeding
 from ecom_shopify.fake.cost import Bucket, QueryCost
 from ecom_shopify.fake.resolvers import (
     check_scope, connection, denied, field_resolver, idempotency_key, lookup, matches, visible_orders,
@@ -116,6 +117,7 @@ class ShopifyFake(FakeCart):
         self._files: dict[str, bytes] = {}
         self._signing = secrets.token_bytes(16)
         self._lost: list[str] = []  # root fields whose next answer is lost after the work is done
+        self.rest = rest.RestApi(self)  # REST Admin API for orders, with its own bucket (:mod:`ecom_shopify.fake.rest`)
 
     answer_faults = ("INTERNAL_SERVER_ERROR", "THROTTLED")
 
@@ -154,6 +156,8 @@ class ShopifyFake(FakeCart):
                    ("X-Request-Id", secrets.token_hex(8))]
         if path.startswith("/bulk-operation-results/") and method == "GET":
             return self._download(environ, path, start_response)
+        if rest.serves(path):
+            return self.rest(environ, start_response)
         known = {GRAPHQL_PATH: "POST", f"/admin/api/{API_VERSION}/shop.json": "GET", "/admin/oauth/access_scopes.json": "GET"}
         if known.get(path) != method:
             return self._answer(start_response, "404 Not Found", headers, {"errors": "Not Found"})

@@ -1,7 +1,8 @@
 """Serve a fake Shopify on a loopback port: ``python -m ecom_shopify.fake --port 8765 --orders 1000``.
 
 It prints the connection settings to give ``ecom integration add`` (the shop name, the API URL and
-the fake's access token) and serves until interrupted.
+the fake's access token) and serves until interrupted. ``--log FILE`` appends one JSON line per
+request (method, path, query, status, duration in ms; ``-`` for the terminal), to watch a client.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default=None, help="the access token to accept (default: a random one)")
     parser.add_argument("--bucket", type=float, default=20_000, help="query cost bucket size, points")
     parser.add_argument("--restore-rate", type=float, default=1_000, help="points restored per second")
+    parser.add_argument("--log", metavar="FILE", default=None,
+                        help="append one JSON line per request (method, path, query, status, duration_ms); '-' prints them")
     args = parser.parse_args(argv)
     fake = ShopifyFake(token=args.token, bucket=args.bucket, restore_rate=args.restore_rate)
     fake.seed(orders=args.orders, products=args.products, seed=args.seed)
     print(f"shop name: ecom-demo   API URL: http://{args.host}:{args.port}   access token: {fake.token}", flush=True)
-    serve_forever(fake, args.host, args.port)
+    serve_forever(fake, args.host, args.port, log=args.log)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ serves a request, keeps what it saved, and answers WordPress's 500 "critical err
 PHP fatal after the save (a mail plugin failing on the note's email) or a proxy timing out would.
 
 Not served: webhooks, coupons, customers, refunds, reports, settings. Link headers leave out the
-authentication parameters (WordPress would repeat them).
+authentication parameters (WordPress would repeat them) and keep one value per query key, the
+last, as PHP parses a query string (``name[]`` arrays keep every value).
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Request:
     query: dict[str, list[str]]
     body: dict[str, Any]
     base: str  # scheme://host, as WordPress's home URL
+    arrays: frozenset[str] = frozenset()  # parameters sent as ``name[]=``, which keep every value
 
     def one(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -298,8 +300,11 @@ class WooCommerceFake(FakeCart):
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         query: dict[str, list[str]] = {}
+        arrays = set()
         for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
             query.setdefault(name.removesuffix("[]"), []).append(value)
+            if name.endswith("[]"):
+                arrays.add(name.removesuffix("[]"))
         scheme, host = environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         headers: list[tuple[str, str]] = [
             ("Content-Type", "application/json; charset=UTF-8"), ("Date", format_datetime(self.now(), usegmt=True))
@@ -312,7 +317,8 @@ class WooCommerceFake(FakeCart):
                 body = json.loads(raw) if raw.strip() else {}
             except ValueError:
                 raise WooError(400, "rest_invalid_json", "Invalid JSON body passed.") from None
-            request = Request(method, path[len(PREFIX):] or "/", query, body if isinstance(body, dict) else {}, f"{scheme}://{host}")
+            request = Request(method, path[len(PREFIX):] or "/", query, body if isinstance(body, dict) else {}, f"{scheme}://{host}",
+                              frozenset(arrays))
             key = self._authenticate(request, environ, headers)
             status, payload = self._dispatch(request, key, headers)
             with self._lock:
@@ -465,7 +471,9 @@ class WooCommerceFake(FakeCart):
         pages = math.ceil(total / per_page)
         start = offset if offset is not None else (page - 1) * per_page
         headers += [("X-WP-Total", str(total)), ("X-WP-TotalPages", str(pages))]
-        kept = [(k, v) for k, vs in request.query.items() for v in vs if k not in AUTH_PARAMS and not k.startswith("consumer_")]
+        # One value per key, the last, as PHP reads a query string; ``name[]`` arrays keep them all.
+        kept = [(f"{k}[]", v) if k in request.arrays else (k, v) for k, vs in request.query.items()
+                for v in (vs if k in request.arrays else vs[-1:]) if k not in AUTH_PARAMS and not k.startswith("consumer_")]
         links = []
         for rel, target in (("prev", page - 1), ("next", page + 1)):
             if (rel == "prev" and page > 1) or (rel == "next" and page < pages):

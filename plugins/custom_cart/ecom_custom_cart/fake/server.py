@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -168,7 +169,12 @@ class CustomCartFake(FakeCart):
         raise ApiError(401, "unauthorized", "The token or user name and password are not accepted by this store.")
 
     def _route(self, method: str, path: str, query: dict[str, str], raw: bytes) -> tuple[int, Any]:
-        version, _, rest = path.strip("/").partition("/")
+        # the store serves the protocol under its own base path (the API URL): /<base>/v1/...
+        parts = path.strip("/").split("/")
+        at = next((n for n, part in enumerate(parts) if re.fullmatch(r"v\d+", part)), None)
+        if at is None:
+            raise ApiError(404, "not_found", f"No route {path}: the protocol's routes start with /v{VERSION}/.")
+        version, rest = parts[at], "/".join(parts[at + 1 :])
         if version != f"v{VERSION}":
             raise ApiError(404, "unsupported_version", f"This store speaks the ecom cart protocol version {VERSION} "
                            f"only (/v{VERSION}/...); {path!r} is not one of its routes.", supported_versions=[VERSION])
@@ -183,8 +189,8 @@ class CustomCartFake(FakeCart):
         handler = routes.get((method, rest))
         if handler is None:
             if any(route == rest for _, route in routes):
-                raise ApiError(405, "method_not_allowed", f"{method} is not allowed on /{path.strip('/')}.")
-            raise ApiError(404, "not_found", f"No route /{path.strip('/')}.")
+                raise ApiError(405, "method_not_allowed", f"{method} is not allowed on {path}.")
+            raise ApiError(404, "not_found", f"No route {path}.")
         return 200, handler()
 
     # -- reads --------------------------------------------------------------------------------

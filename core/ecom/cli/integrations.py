@@ -642,3 +642,6 @@ def _driver_fields(kind: str) -> dict[str, str]:
         return {}
     return found[kind].info.fields.model_dump() if kind in found else {}
 
+
+
+from ecom.cli import integration_items  # noqa: E402,F401  (registers `integration items`)

@@ -93,10 +93,11 @@ def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[
 
 @hookimpl
 def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
-    mapped = _mapped(connection)
-    if mapped is not None:
-        return mapped.fetch_products(since)
-    return _pages(connection, "/products", "products", since, CartProduct)
+    mapped, items = _mapped(connection), _items(connection)
+    pages = mapped.fetch_products(since) if mapped is not None else _pages(connection, "/products", "products", since, CartProduct)
+    for page in pages:  # the cart's item codes read as the back office's SKUs
+        page.records = [p.model_copy(update={"sku": items.table[p.sku]}) if p.sku in items.table else p for p in page.records]
+        yield page
 
 
 @hookimpl

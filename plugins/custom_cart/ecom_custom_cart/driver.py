@@ -9,7 +9,9 @@ the cursor), orders kept aside are read with ``ids=`` (100 a request), writes go
 request and each record's own result is mapped back to it.
 
 ``mapping``: the cart has its own JSON API, described by a mapping file (TOML) stored in
-``general.driver_options.mapping``; every hook is delegated to
+``general.driver_options.mapping`` (``mapping_file = "shop.toml"`` in the integration file is read
+into it by ``ecom integration apply``, the file's name kept in ``mapping_source``); every hook is
+delegated to
 :class:`ecom_custom_cart.declarative.MappedCart`.
 
 In both modes the item mapper (:mod:`ecom_custom_cart.items`) turns the cart's item codes into
@@ -200,7 +202,7 @@ def _mapped(connection: Connection) -> Any:
         from ecom_custom_cart.declarative import CartMapping, MappedCart
     except ImportError:  # pragma: no cover - the declarative engine ships with the package
         raise ConfigError("This ecom-custom-cart has no mapping engine (ecom_custom_cart.declarative).") from None
-    source = str(connection.options.get("mapping_file") or "general.driver_options.mapping")
+    source = str(connection.options.get("mapping_source") or "general.driver_options.mapping")
     return MappedCart(connection, CartMapping.from_text(text, source))
 
 

@@ -232,12 +232,19 @@ def _ref(raw: Any) -> str:
 
 
 def _pages(connection: Connection, path: str, key: str, since: datetime | None, model: type) -> Iterator[Page[Any]]:
-    params = {"limit": PAGE, "since": since.isoformat() if since else None}
+    params: dict[str, Any] | None = {"limit": PAGE, "since": since.isoformat() if since else None}
+    first = True
     with client(connection) as http:
-        for n, response in enumerate(http.paginate(path, params=params, next_params=cursors(_next_cursor))):
+        while params is not None:  # (expect=dict: an answer that is not a JSON object is retried, then refused)
+            response = http.get(path, params=params, expect=dict)
             page = translate_page(_listed(response, key), model.model_validate, ref=_ref)
-            page.read_at = cart_clock(response) if n == 0 else None
+            page.read_at, first = (cart_clock(response) if first else None), False
             yield page
+            following = next_page(response, params)
+            if following is not None and following["cursor"] == params.get("cursor"):
+                raise DriverError(f"The store answered {path} with the cursor it was given ({following['cursor']!r}): "
+                                  "its listing does not move on, so the read stops here.")
+            params = following
 
 
 def _by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
@@ -249,7 +256,12 @@ def _by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
 
 def _next_cursor(response: httpx.Response) -> str | None:
     cursor = response.json().get("next_cursor")
-    return str(cursor) if cursor else None
+    if cursor is not None and not isinstance(cursor, str):
+        raise DriverError(f"The store's next_cursor on {response.request.url.path} is not text: {str(cursor)[:50]!r}.")
+    return cursor or None
+
+
+next_page = cursors(_next_cursor)
 
 
 def _listed(response: httpx.Response, key: str) -> list[Any]:

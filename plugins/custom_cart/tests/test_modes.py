@@ -97,3 +97,21 @@ def test_apply_reads_the_mapping_file_into_the_integration(ecom_db, ecom_cli, tm
     document.write_text(document.read_text().replace("legacy.toml", "missing.toml"))
     refused = ecom_cli("integration", "apply", str(document))
     assert refused.exit_code == 3 and "general.driver_options.mapping_file" in refused.output and "missing.toml" in refused.output
+
+
+def test_answers_a_store_gets_wrong_are_errors_not_crashes(fake, connection, monkeypatch):
+    from ecom.errors import DriverError, RetryableError
+
+    driver = get_driver("custom_cart")
+    fake.seed(orders=120, products=12, seed=1)
+    fake.garble_next("cut_off", times=20)
+    with pytest.raises(RetryableError):
+        list(driver.call("fetch_orders", connection=connection, since=None))
+    fake.clear_failures()
+    listing = fake._list
+    monkeypatch.setattr(fake, "_list", lambda kind, table, query, key: {**listing(kind, table, query, key), "next_cursor": "5"})
+    with pytest.raises(DriverError, match="with the cursor it was given"):
+        list(driver.call("fetch_orders", connection=connection, since=None))
+    monkeypatch.setattr(fake, "_list", lambda kind, table, query, key: {key: "nope", "next_cursor": None})
+    with pytest.raises(DriverError, match="has no 'orders' list"):
+        list(driver.call("fetch_orders", connection=connection, since=None))

@@ -28,15 +28,24 @@ COLUMNS = ("cart_item", "sku")
 
 
 @integration.group("items")
-def items() -> None:
-    """The item table: which items the cart carries, and the cart's item code for each SKU."""
+@click.argument("name")
+@click.pass_context
+def items(ctx: click.Context, name: str) -> None:
+    """The item table of integration NAME: which items the cart carries, and the cart's code for each SKU.
+
+    \b
+    ecom integration items shop import items.csv     (CSV: cart_item,sku)
+    ecom integration items shop list --json
+    ecom integration items shop export -o items.csv
+    """
+    ctx.obj = name
 
 
 @items.command("list")
-@click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
 def list_command(name: str, as_json: bool) -> None:
-    """Show the item table of integration NAME."""
+    """Show the item table."""
     with back_office() as session:
         table = _table(integrations.load_settings(session, integrations.get(session, name)).general.driver_options)
     if as_json:
@@ -51,10 +60,10 @@ def list_command(name: str, as_json: bool) -> None:
 
 
 @items.command("export")
-@click.argument("name")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+@click.pass_obj
 def export_command(name: str, output: Path | None) -> None:
-    """Write the item table of integration NAME as CSV (cart_item,sku)."""
+    """Write the item table as CSV (cart_item,sku)."""
     with back_office() as session:
         table = _table(integrations.load_settings(session, integrations.get(session, name)).general.driver_options)
     out = io.StringIO()
@@ -69,11 +78,11 @@ def export_command(name: str, output: Path | None) -> None:
 
 
 @items.command("import")
-@click.argument("name")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace the whole table (default: add to it, a code given again is remapped).")
+@click.pass_obj
 def import_command(name: str, file: Path, replace: bool) -> None:
-    """Read the item table of integration NAME from a CSV file (cart_item,sku; - for stdin)."""
+    """Read the item table from a CSV file (cart_item,sku; - for stdin)."""
     source, text = read_text(file, "a CSV file of cart_item,sku")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or [c.strip().lower() for c in rows[0][:2]] != list(COLUMNS):

@@ -41,13 +41,13 @@ def test_item_table_maps_codes_on_import_and_push(ecom_db, ecom_cli, tmp_path, m
         table = tmp_path / "items.csv"
         rows = [f"{c},BO-{c}" for c in codes[1:]] + ["NOPE,NO-SUCH-SKU", f"{codes[1]},BO-{codes[2]}"]
         table.write_text("cart_item,sku\n" + "\n".join(rows) + "\n")
-        imported = ecom_cli("integration", "items", "import", "cc", str(table))
+        imported = ecom_cli("integration", "items", "cc", "import", str(table))
         assert imported.exit_code == 5, imported.output
         assert "row 13: cart item 'NOPE': no back-office item has SKU 'NO-SUCH-SKU'" in imported.stderr
         assert f"row 14: cart item '{codes[1]}' is already on row 2" in imported.stderr
-        listed = json.loads(ecom_cli("integration", "items", "list", "cc", "--json").stdout)
+        listed = json.loads(ecom_cli("integration", "items", "cc", "list", "--json").stdout)
         assert listed == sorted(({"cart_item": c, "sku": f"BO-{c}"} for c in codes[1:]), key=lambda r: r["cart_item"])
-        exported = ecom_cli("integration", "items", "export", "cc").stdout.splitlines()
+        exported = ecom_cli("integration", "items", "cc", "export").stdout.splitlines()
         assert exported[0] == "cart_item,sku" and len(exported) == len(codes)
 
         assert ecom_cli("integration", "activate", "cc").exit_code == 0, "activate"

@@ -16,7 +16,9 @@ The file is the whole integration::
 
 Applying checks everything first (TOML syntax and nesting depth, unknown keys, types, back-office names, the rules
 between settings) and reports every problem at once; a file with any problem changes nothing.
-``export`` then ``apply`` of its output changes nothing either.
+``export`` then ``apply`` of its output changes nothing either. A driver option ending in ``_file``
+(``mapping_file = "shop.toml"``) names a file read when the file is applied and stored as the option
+without ``_file`` (:func:`read_option_files`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -42,6 +45,7 @@ from ecom.integration_checks import Problem, check_api_url, check_data, readines
 from ecom.settings import OLD_LOCATIONS_NOTE, IntegrationSettings
 
 PASSWORD_PLACEHOLDER = "<keep current password>"
+MAX_OPTION_FILE = 1_000_000  # bytes: a driver's mapping file, read into the settings
 MAX_NESTING = 32  # arrays and tables inside each other; a settings file needs a handful
 TOO_DEEP = f"TOML: arrays or tables are nested more than {MAX_NESTING} deep"
 CONNECTION_FIELDS = ("website_name", "api_url", "username")
@@ -98,10 +102,13 @@ def _plain(value: Any) -> Any:
 # --- apply -----------------------------------------------------------------------------------
 
 
-def apply_text(session: Session, text: str, *, source: str = "the file", env: Mapping[str, str] | None = None) -> ApplyResult:
+def apply_text(
+    session: Session, text: str, *, source: str = "the file", env: Mapping[str, str] | None = None, folder: Path | None = None
+) -> ApplyResult:
     """Create or update the integration a TOML file describes; every problem at once, or nothing.
 
     :param source: the file's name, for messages.
+    :param folder: where the file is, for the files its driver options name (:func:`read_option_files`).
     :param env: where ``password_env`` is read (default: the process environment).
     """
     env = os.environ if env is None else env
@@ -134,6 +141,7 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
     password, password_problems = _password(connection, env)
     problems += password_problems
 
+    problems += read_option_files(document, folder)
     existing = integrations.find(session, name) if name else None
     kind = existing.cart_kind if existing is not None else cart
     settings, settings_problems = check_data(session, {k: v for k, v in document.items() if k in SECTIONS}, kind)
@@ -189,6 +197,38 @@ def apply_text(session: Session, text: str, *, source: str = "the file", env: Ma
         existing.active, changed = target_active, True
     changed |= integrations.save_settings(session, existing, settings)
     return ApplyResult(existing, created=False, changed=changed, notes=notes)
+
+
+def read_option_files(document: dict[str, Any], folder: Path | None) -> list[Problem]:
+    """Read the files that driver options ending in ``_file`` name (``mapping_file = "shop.toml"``,
+    relative to the integration file's folder) into the option without ``_file`` (``mapping``), so
+    the text is stored with the integration and every worker reads the same one; the file's name
+    is kept in ``<option>_source`` (``mapping_source``) for the driver's messages. The ``_file`` key
+    itself is not stored, so ``export`` then ``apply`` needs no file."""
+    general = document.get("general")
+    options = general.get("driver_options") if isinstance(general, dict) else None
+    if not isinstance(options, dict):
+        return []
+    problems = []
+    for key, value in list(options.items()):
+        if not key.endswith("_file") or key == "_file":
+            continue
+        where = f"general.driver_options.{key}"
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(where, "must name a file"))
+            continue
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() or folder is None else folder / path
+        try:
+            if path.stat().st_size > MAX_OPTION_FILE:
+                problems.append(Problem(where, f"{value} is over {MAX_OPTION_FILE // 1000} kB"))
+                continue
+            options[key.removesuffix("_file")] = path.read_text(encoding="utf-8")
+            options[key.removesuffix("_file") + "_source"] = value
+            del options[key]
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(where, f"cannot read {value}: {getattr(exc, 'strerror', None) or exc}"))
+    return problems
 
 
 def _password(connection: dict[str, Any], env: Mapping[str, str]) -> tuple[str | None, list[Problem]]:

@@ -39,7 +39,7 @@ def demo(keep: Path | None) -> None:
             shutil.rmtree(folder, ignore_errors=True)
     if not results:
         click.echo("No cart drivers are installed, so there is nothing to demonstrate. Install one or more:")
-        click.echo("  pip install ./plugins/shopify ./plugins/woocommerce    (from a clone of ecom)")
+        click.echo("  pip install ./plugins/shopify ./plugins/woocommerce ./plugins/custom_cart    (from a clone of ecom)")
         return
     click.echo("\nWhat happened:")
     for r in results:

@@ -416,7 +416,8 @@ def apply_command(file: Path) -> None:
     """
     source, text = read_text(file, "an integration file")
     with back_office() as session, noting_key_file(session):
-        result = integration_file.apply_text(session, text, source=source)
+        folder = None if str(file) == "-" else file.parent
+        result = integration_file.apply_text(session, text, source=source, folder=folder)
         item = result.integration
         state = "active" if item.active else "inactive"
     if result.created:
@@ -642,3 +643,6 @@ def _driver_fields(kind: str) -> dict[str, str]:
         return {}
     return found[kind].info.fields.model_dump() if kind in found else {}
 
+
+
+from ecom.cli import integration_items  # noqa: E402,F401  (registers `integration items`)

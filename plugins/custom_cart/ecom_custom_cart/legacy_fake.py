@@ -28,6 +28,7 @@ or update ``{"title", "price": {"amount"}, "active"}``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import random
 import re
@@ -75,6 +76,10 @@ class LegacyShopFake(FakeCart):
 
     def connection(self, base_url: str, *, valid: bool = True) -> Connection:
         return Connection(website_name="Legacy Shop", api_url=base_url, username="shop", password=SecretStr(KEY if valid else "not-the-key"))
+
+    def wired(self, base_url: str = "https://shop.example.com", *, valid: bool = True, **options: Any) -> Connection:
+        """A connection to this fake in process (no network), with driver ``options``."""
+        return dataclasses.replace(self.connection(base_url, valid=valid), transport=self.transport(), options=options)
 
     def seed(self, *, orders: int = 0, products: int = 0, seed: int = 0) -> None:
         rng = random.Random(seed)

@@ -73,17 +73,18 @@ class MappedCart:
         return self._fetch(self._need("products"), since, self._product)
 
     def fetch_orders_by_id(self, ids: list[str]) -> Iterator[Page[CartOrder]]:
-        """One request per ``by_id.size`` ids, the ids joined into ``by_id.param``."""
+        """One listing per ``by_id.size`` ids (one request when they fit a page), the ids joined
+        into ``by_id.param``."""
         read = self._need("orders")
         if read.by_id is None:
             raise ConfigError(f"{self.mapping.source}: orders.by_id is not set, so orders cannot be read by id.")
         with self._http() as http:
             for group in chunks(list(ids), read.by_id["size"]):
                 params = {**self._params(read.params), read.by_id["param"]: read.by_id["join"].join(group)}
-                response = http.request(read.method, self._base() + read.by_id["path"], params=params, label="orders by id")
-                page = translate_page(self._records(response, read), self._order, self._ref(read))
-                page.read_at = cart_clock(response)
-                yield page
+                for response, raws in self._pages(http, read, params, path=self._base() + read.by_id["path"]):
+                    page = translate_page(raws, self._order, self._ref(read))
+                    page.read_at = cart_clock(response)
+                    yield page
 
     def preview(self, raw: dict[str, Any]) -> CartOrder:
         """What one of the cart's raw orders becomes. :raises RecordError: it does not fit."""
@@ -221,9 +222,12 @@ class MappedCart:
                     first = False
                 yield page
 
-    def _pages(self, http: CartHTTP, read: Read, params: dict[str, Any]) -> Iterator[tuple[httpx.Response, list[Any]]]:
+    def _pages(
+        self, http: CartHTTP, read: Read, params: dict[str, Any], *, path: str | None = None
+    ) -> Iterator[tuple[httpx.Response, list[Any]]]:
+        """Each page of a listing with the records in it, in the mapping's paging style."""
         paging: Paging = read.paging
-        path: str = self._path(read.path)
+        path = path if path is not None else self._path(read.path)
         style = paging.style
         if paging.size_param:
             params[paging.size_param] = paging.size
@@ -234,7 +238,7 @@ class MappedCart:
                 params[paging.param] = number
             elif style == "offset":
                 params[paging.param] = number
-            response = http.request(read.method, path, params=params if count == 0 or style != "link" else None, label=f"{read.fields.model.__name__} page {count + 1}")
+            response = http.request(read.method, path, params=params, label=f"{read.fields.model.__name__} page {count + 1}")
             raws = self._records(response, read)
             yield response, raws
             if style == "none" or not raws:
@@ -258,7 +262,8 @@ class MappedCart:
                 token = response.links.get("next", {}).get("url", "")
                 if not token:
                     return
-                path = token
+                url = httpx.URL(token)
+                path, params = str(url.copy_with(query=None)), dict(url.params)  # the helper sends params, not the URL's query
             if token in seen:
                 raise DriverError(f"{self.mapping.source}: the cart gave the same next page twice ({token!r}): its paging never ends.")
             seen.add(token)

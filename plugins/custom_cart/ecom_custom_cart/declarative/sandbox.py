@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -110,7 +111,15 @@ class MappingSandbox(ImmutableSandboxedEnvironment):
         self.globals.clear()
         self.globals["range"] = _range
         self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items()}
-        self.deadline = math.inf
+        self._local = threading.local()  # each thread's own deadline: jobs may translate side by side
+
+    @property
+    def deadline(self) -> float:
+        return getattr(self._local, "deadline", math.inf)
+
+    @deadline.setter
+    def deadline(self, value: float) -> None:
+        self._local.deadline = value
 
     # -- every operation checks the clock ---------------------------------------------------
 
@@ -169,7 +178,7 @@ _ENV = MappingSandbox()
 
 
 def environment() -> MappingSandbox:
-    """The one sandbox every mapping shares (it holds no state between values but the deadline)."""
+    """The one sandbox every mapping shares (it holds no state between values but each thread's deadline)."""
     return _ENV
 
 

@@ -44,6 +44,8 @@ STATIC = [
     ("{% include 'x' %}", "{% include %}"),
     ("{% import 'os' as os %}", "{% import %}"),
     ("{% extends 'base' %}", "{% extends %}"),
+    ("{% set a = 'x' * 100000 %}{% set b = [a, a, a, a] %}{{ [b, b, b, b] }}", "{% set %}"),
+    ("{% with a = r %}{{ a }}{% endwith %}", "{% with %}"),
     ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "nested too deeply"),
 ]
 
@@ -57,6 +59,12 @@ RUNTIME = [
     ("{{ '{:999999999}'.format(1) }}", "width over"),
     ("{{ '%999999999d' % 1 }}", "width over"),
     ("{{ 10 ** 100000000 }}", "too large a number"),
+    ("{{ ('x' * 100000) | replace('', 'x' * 100000) }}", "the filter replace"),
+    ("{{ ('x' * 100000).replace('', 'y') }}", "replace()"),
+    ("{{ ('x' * 100000).join(range(10000) | map('string')) }}", "join()"),
+    ("{{ range(10000) | map('string') | join('x' * 100000) }}", "the filter join"),
+    ("{{ ['x' * 100000] * 100000 }}", "longer than"),
+    ("{{ ('x' * 100000) | indent('y' * 100000) }}", "the filter indent"),
     ("{{ r | attr('__class__') }}", "not allowed"),
     ("{{ r.pop('id') }}", "'pop' of a dict is not allowed"),
     ("{{ r.update(id=1) }}", "'update' of a dict is not allowed"),

@@ -10,9 +10,12 @@ underscore, no mutating method of a list or dict) and on top of it:
 - **no statements that loop on themselves**: ``{% macro %}``, ``{% call %}``, ``{% include %}``,
   ``{% import %}``, ``{% extends %}``, ``{% block %}`` and recursive ``for`` loops are refused
   when the mapping is read (:func:`check`);
+- **no variables**: ``{% set %}`` and ``{% with %}`` are refused, so no value is built from
+  itself over and over and what a value can weigh grows only with the text;
 - **bounded output**: a value may not be longer than :data:`MAX_OUTPUT` characters; ``*``,
   ``**`` and ``%`` are checked before they run (``'x' * 10**9`` never allocates), and so are the
-  numbers given to a filter or a method (``center(10**9)``, ``'{:999999999}'.format``);
+  numbers given to a filter or a method (``center(10**9)``, ``'{:999999999}'.format``) and what a
+  filter or method could multiply (``replace`` with a long text, ``join`` with a long separator);
 - **bounded time**: every call, attribute, item and operator checks a deadline of
   :data:`MAX_SECONDS` per value;
 - **bounded depth**: a recursion too deep (in the text or at run time) is refused in words.
@@ -24,14 +27,17 @@ the file, the field and the expression.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from jinja2 import ChainableUndefined, nodes
+from jinja2 import ChainableUndefined, Environment, nodes
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -39,6 +45,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 MAX_RANGE = 10_000
 #: The longest string, list or number text an expression may make.
 MAX_OUTPUT = 100_000
+#: The most characters a call may have to build before its result is checked (size × repeat).
+MAX_WORK = 10 * MAX_OUTPUT
 #: The longest one value may take to compute.
 MAX_SECONDS = 1.0
 #: Statements a mapping may not use: they define or pull in code that can call itself.
@@ -50,6 +58,9 @@ FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
     nodes.FromImport: "import",
     nodes.Extends: "extends",
     nodes.Block: "block",
+    nodes.Assign: "set",  # no variable may hold a value built from itself: sizes grow only with the text
+    nodes.AssignBlock: "set",
+    nodes.With: "with",
 }
 
 
@@ -73,6 +84,48 @@ def _check_size(value: Any, what: str) -> Any:
     if _size(value) > MAX_OUTPUT:
         raise SandboxError(f"{what} would make a value longer than {MAX_OUTPUT} characters")
     return value
+
+
+def _weight(value: Any, limit: int) -> int:
+    """Characters and elements in a value, nested ones included; counting stops past ``limit``."""
+    total, todo = 0, [value]
+    while todo and total <= limit:
+        item = todo.pop()
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += len(item)
+            todo.extend(item)
+        else:
+            total += 1
+    return total
+
+
+def _check_work(subject: Any, others: tuple[Any, ...], what: str) -> None:
+    """Refuse a call whose result could be ``subject`` times the largest other argument (``replace``
+    with a long text, ``join`` of many items with a long separator) beyond :data:`MAX_WORK`."""
+    factor = max([len(o) for o in others if isinstance(o, (str, list, tuple))] + [1])
+    if _weight(subject, MAX_WORK) * factor > MAX_WORK:
+        raise SandboxError(f"{what} would make a value longer than {MAX_OUTPUT} characters")
+
+
+def _settled(args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Arguments with each lazy sequence (``map``, ``select``...) made a list, so that its size is
+    known before a call multiplies it; one longer than :data:`MAX_OUTPUT` is refused."""
+
+    def settle(value: Any) -> Any:
+        if isinstance(value, Iterator):
+            items = list(itertools.islice(value, MAX_OUTPUT + 1))
+            if len(items) > MAX_OUTPUT:
+                raise SandboxError(f"{what} was given more than {MAX_OUTPUT} items")
+            return items
+        return value
+
+    return tuple(settle(a) for a in args), {k: settle(v) for k, v in kwargs.items()}
 
 
 def _check_numbers(args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> None:
@@ -130,8 +183,11 @@ class MappingSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
         __self._tick()
         name = getattr(__obj, "__name__", "a function")
+        args, kwargs = _settled(args, kwargs, f"{name}()")
         owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)  # str.format comes wrapped
         _check_numbers((*args, owner) if isinstance(owner, str) else args, kwargs, f"{name}()")
+        if isinstance(owner, (str, list, tuple)):
+            _check_work(owner, (*args, *kwargs.values()), f"{name}()")
         result = super().call(__context, __obj, *args, **kwargs)
         return _check_size(result, f"{name}()")
 
@@ -155,7 +211,7 @@ class MappingSandbox(ImmutableSandboxedEnvironment):
                     raise SandboxError(f"{_short(left)} ** {_short(right)} is too large a number")
         elif operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_OUTPUT:
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and _weight(seq, MAX_OUTPUT) * count > MAX_OUTPUT:
                     raise SandboxError(f"repeating a value {_short(count)} times would make it longer than {MAX_OUTPUT}")
             if isinstance(left, int) and isinstance(right, int):
                 if _size(left) + _size(right) > MAX_OUTPUT:
@@ -168,7 +224,11 @@ class MappingSandbox(ImmutableSandboxedEnvironment):
 def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        args, kwargs = _settled(args, kwargs, f"the filter {name}")
         _check_numbers(args, kwargs, f"the filter {name}")
+        values = [a for a in args if not isinstance(a, (Context, EvalContext, Environment))]
+        if values:
+            _check_work(values[0], (*values[1:], *kwargs.values()), f"the filter {name}")
         return _check_size(func(*args, **kwargs), f"the filter {name}")
 
     return bounded

@@ -68,6 +68,14 @@ def test_records_not_where_the_mapping_says_are_a_clear_error():
         list(MappedCart(fake.wired(), CartMapping.from_text(text, "legacy.toml")).fetch_orders(None))
 
 
+def test_a_records_path_the_answer_does_not_have_is_a_clear_error_not_an_empty_page():
+    fake = LegacyShopFake()
+    fake.add_order(lines=[("CAP", 1)])
+    text = EXAMPLE.read_text().replace('records = "result.orders"', 'records = "result.order"')
+    with pytest.raises(DriverError, match=r"no 'order' on the way to the records at result.order \(it has: orders\)"):
+        list(MappedCart(fake.wired(), CartMapping.from_text(text, "legacy.toml")).fetch_orders(None))
+
+
 AUTH = {
     "header": 'style = "header"\nname = "X-Legacy-Key"',
     "query": 'style = "query"\nname = "key"',

@@ -264,19 +264,22 @@ class MappedCart:
                     return
                 url = httpx.URL(token)
                 path, params = str(url.copy_with(query=None)), dict(url.params)  # the helper sends params, not the URL's query
-            if token in seen:
-                raise DriverError(f"{self.mapping.source}: the cart gave the same next page twice ({token!r}): its paging never ends.")
+            if token in seen:  # a Link URL may carry the key: redacted
+                raise DriverError(http.redact(f"{self.mapping.source}: the cart gave the same next page twice ({token!r}): its paging never ends."))
             seen.add(token)
         raise DriverError(f"{self.mapping.source}: read {MAX_PAGES} pages without reaching the last; the paging rule never ends.")
 
     def _records(self, response: httpx.Response, read: Read) -> list[Any]:
         body: Any = response.json()
+        where = read.records or "the top level"
         for part in [p for p in read.records.split(".") if p]:
-            body = body.get(part) if isinstance(body, dict) else None
-        if body is None:
+            if not isinstance(body, dict) or part not in body:
+                found = ", ".join(sorted(map(str, body))[:10]) if isinstance(body, dict) else type(body).__name__
+                raise DriverError(f"{self.mapping.source}: the cart's answer has no {part!r} on the way to the records at {where} (it has: {found}).")
+            body = body[part]
+        if body is None:  # an empty page written as null
             return []
         if not isinstance(body, list):
-            where = read.records or "the top level"
             raise DriverError(f"{self.mapping.source}: the cart's answer has no list of records at {where} (found {type(body).__name__}).")
         return body
 

@@ -103,3 +103,9 @@ def test_a_body_expression_that_fails_is_that_records_failure(fake):
     (result,) = cart.push_inventory([StockLevel(sku="CAP", quantity=3)])
     assert not result.ok and "stock_push.body.on_hand" in result.message and "ZeroDivisionError" in result.message
     assert fake.writes() == []
+
+
+def test_a_value_in_a_path_stays_one_segment(fake, cart):
+    (result,) = cart.push_inventory([StockLevel(sku="../../info?x=", quantity=1)])
+    assert not result.ok and "PUT /api/stock/LG-..%2F..%2Finfo%3Fx%3D" in result.message  # as sent on the wire
+    assert len(fake.requests) == 1

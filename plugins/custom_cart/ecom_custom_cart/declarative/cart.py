@@ -6,7 +6,8 @@ records are translated page by page through :func:`ecom.records.translate_page` 
 does not fit is that record's failure, naming it, the field and the expression), and writes are
 one request per record, a refusal being that record's failed result in the cart's words.
 
-Expressions see: ``r`` (the cart's record), ``item`` (the element of an ``each`` list),
+The values a write's ``path`` reads are percent-encoded (a SKU ``a/../b`` stays one path
+segment); its ``body`` gets them as they are. Expressions see: ``r`` (the cart's record), ``item`` (the element of an ``each`` list),
 ``update`` / ``level`` / ``product`` (the ecom record being written, as its public JSON),
 ``response`` / ``headers`` (an answer's JSON body and headers) and ``options`` (the
 integration's driver options).
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from ecom.drivers import chunks, status_table
@@ -134,7 +136,7 @@ class MappedCart:
     def _send(self, http: CartHTTP, write: Write, where: str, ref: str, **variables: Any) -> PushResult:
         variables["options"] = self.connection.options
         try:
-            path = self._base() + str(_value(write.path, f"{where}.path", variables))
+            path = self._base() + str(_value(write.path, f"{where}.path", _quoted(variables)))
             body = _body(write.body, variables, f"{where}.body") if write.body is not None else None
         except BadValueError as exc:
             return PushResult.failed(ref, f"The mapping {self.mapping.source} could not build the request: {exc}")
@@ -349,6 +351,17 @@ def _value(expression: Expression, where: str, variables: dict[str, Any]) -> Any
         return expression(**variables)
     except SandboxError as exc:
         raise BadValueError(where, None, "", text=f"{where} {expression.source!r} {exc}") from None
+
+
+def _quoted(value: Any) -> Any:
+    """Every text in ``value`` percent-encoded, for a path: a SKU ``a/../b`` stays one segment."""
+    if isinstance(value, str):
+        return quote(value, safe="")
+    if isinstance(value, dict):
+        return {k: _quoted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    return value
 
 
 def _build(fields: Fields, data: dict[str, Any]) -> Any:

@@ -58,6 +58,9 @@ RUNTIME = [
     ("{{ 'x' | center(10**9) }}", "the filter center"),
     ("{{ '{:999999999}'.format(1) }}", "width over"),
     ("{{ '%999999999d' % 1 }}", "width over"),
+    ("{{ '%999999999d' | format(1) }}", "width over"),
+    ("{{ 'x' | indent(10**9, true) }}", "the filter indent"),
+    ("{{ 'x'.zfill(10**9) }}", "zfill()"),
     ("{{ 10 ** 100000000 }}", "too large a number"),
     ("{{ ('x' * 100000) | replace('', 'x' * 100000) }}", "the filter replace"),
     ("{{ ('x' * 100000).replace('', 'y') }}", "replace()"),
@@ -106,3 +109,12 @@ def test_a_refused_record_does_not_stop_the_others():
     pages = list(MappedCart(fake.wired(), mapping).fetch_orders(None))
     assert [o.number for p in pages for o in p.records] == ["LS-OK"]
     assert len([f for p in pages for f in p.failures]) == 1
+
+
+def test_large_numbers_and_percent_signs_in_ordinary_values_are_not_mistaken_for_attacks():
+    fake = LegacyShopFake()
+    fake.add_order(lines=[("CAP", 1)], ref="50%:12345678")
+    expression = "{{ '{}/{}'.format(r.ref, 123456789) ~ ('-%s' % 987654321) ~ (r.ref | replace(':', ' 9999999')) }}"
+    mapping = CartMapping.from_text(with_number(expression), "legacy.toml")
+    pages = list(MappedCart(fake.wired(), mapping).fetch_orders(None))
+    assert [o.number for p in pages for o in p.records] == ["50%:12345678/123456789-987654321" + "50% 999999912345678"]

@@ -128,12 +128,23 @@ def _settled(args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> tuple[
     return tuple(settle(a) for a in args), {k: settle(v) for k, v in kwargs.items()}
 
 
-def _check_numbers(args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> None:
+#: Filters and methods whose number arguments are sizes of what they write.
+SIZE_NAMES = frozenset({"center", "ljust", "rjust", "zfill", "indent", "wordwrap", "expandtabs"})
+
+
+def _check_numbers(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> None:
+    """Refuse a size over :data:`MAX_OUTPUT` given to a filter or method that writes that much."""
+    if name not in SIZE_NAMES:
+        return
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_OUTPUT:
             raise SandboxError(f"{what} was given {_short(value)}, more than the {MAX_OUTPUT} allowed")
-        if isinstance(value, str) and _BIG_WIDTH.search(value):
-            raise SandboxError(f"{what} was given a format with a width over {MAX_OUTPUT}")
+
+
+def _check_format(value: Any, what: str) -> None:
+    """Refuse a format string (``%`` or ``{}``) asking for a width over :data:`MAX_OUTPUT`."""
+    if isinstance(value, str) and _BIG_WIDTH.search(value):
+        raise SandboxError(f"{what} was given a format with a width over {MAX_OUTPUT}")
 
 
 _BIG_WIDTH = re.compile(r"[{:%%][^}]*?\d{%d,}" % (len(str(MAX_OUTPUT)) + 1))
@@ -185,7 +196,9 @@ class MappingSandbox(ImmutableSandboxedEnvironment):
         name = getattr(__obj, "__name__", "a function")
         args, kwargs = _settled(args, kwargs, f"{name}()")
         owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)  # str.format comes wrapped
-        _check_numbers((*args, owner) if isinstance(owner, str) else args, kwargs, f"{name}()")
+        _check_numbers(name, args, kwargs, f"{name}()")
+        if name in ("format", "format_map"):
+            _check_format(owner, f"{name}()")
         if isinstance(owner, (str, list, tuple)):
             _check_work(owner, (*args, *kwargs.values()), f"{name}()")
         result = super().call(__context, __obj, *args, **kwargs)
@@ -217,7 +230,7 @@ class MappingSandbox(ImmutableSandboxedEnvironment):
                 if _size(left) + _size(right) > MAX_OUTPUT:
                     raise SandboxError("multiplying would make too large a number")
         elif operator == "%" and isinstance(left, str):
-            _check_numbers((left,), {}, "a % format")
+            _check_format(left, "a % format")
         return _check_size(super().call_binop(context, operator, left, right), f"the operator {operator}")
 
 
@@ -225,7 +238,9 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
         args, kwargs = _settled(args, kwargs, f"the filter {name}")
-        _check_numbers(args, kwargs, f"the filter {name}")
+        _check_numbers(name, args, kwargs, f"the filter {name}")
+        if name == "format" and args:
+            _check_format(args[0], "the filter format")
         values = [a for a in args if not isinstance(a, (Context, EvalContext, Environment))]
         if values:
             _check_work(values[0], (*values[1:], *kwargs.values()), f"the filter {name}")

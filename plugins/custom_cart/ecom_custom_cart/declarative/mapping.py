@@ -134,7 +134,9 @@ class CartMapping:
     @property
     def operations(self) -> frozenset[str]:
         """The hook names this mapping can serve (``fetch_orders``, ``push_inventory``...)."""
-        ops = {"test_connection"} | {hook for section, hook in OPERATIONS.items() if getattr(self, section if section != "test_connection" else "test", None) is not None}
+        ops = {hook for section, hook in OPERATIONS.items() if section != "test_connection" and getattr(self, section) is not None}
+        if self.test is not None or self.orders is not None or self.products is not None:
+            ops.add("test_connection")  # without its own section, it reads the first page of a listing
         if self.orders is not None and self.orders.by_id is not None:
             ops.add("fetch_orders_by_id")
         return frozenset(ops)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ecom.errors import RecordError
+from ecom.errors import ConfigError, RecordError
 from ecom.records import WebOrderStatus
 
 from ecom_custom_cart.declarative import CartMapping, MappedCart
@@ -137,3 +137,17 @@ def test_products_are_read_with_skus_from_item_codes(fake, cart):
 def test_test_connection_says_what_the_shop_answered(fake, cart):
     report = cart.test_connection(frozenset({"push_status"}))
     assert report.message == "Legacy Shop 2.3 answered." and report.warnings == []
+
+
+def test_an_operation_the_file_does_not_map_is_named_not_attempted(fake):
+    text = EXAMPLE.read_text()
+    text = text[: text.index("[orders.by_id]")] + text[text.index("[orders.fields]") :]
+    text = text[: text.index("[stock_push]")] + text[text.index("[products]") :]
+    cart = MappedCart(fake.wired(), CartMapping.from_text(text, "legacy.toml"))
+    report = cart.test_connection(frozenset({"push_inventory", "fetch_orders"}))
+    assert report.warnings == ["The mapping legacy.toml has no section for push_inventory."]
+    with pytest.raises(ConfigError, match="orders.by_id is not set"):
+        list(cart.fetch_orders_by_id(["5001"]))
+    with pytest.raises(ConfigError, match=r"has no \[stock_push\] section"):
+        cart.push_inventory([])
+    assert len(fake.requests) == 1  # the test connection only

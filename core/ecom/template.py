@@ -10,7 +10,7 @@ repository's top-level ``plugin_template/`` that the build copies), so it works 
 
 from __future__ import annotations
 
-import keyword
+import importlib.metadata
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -40,7 +40,7 @@ class DriverNames:
         ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
         kind = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")
         kind = kind.removeprefix("ecom_")  # "ecom-acme" would make ecom_ecom_acme
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", kind) or keyword.iskeyword(kind):
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
             raise ConfigError(
                 f"Cannot name a driver {title!r}: it gives {kind!r}, not a Python identifier. "
                 "Use letters, digits and spaces, starting with a letter, e.g. \"Acme Cart\"."
@@ -66,6 +66,9 @@ def render_driver(title: str, parent: Path, *, template: Path = TEMPLATE) -> tup
 
     names = DriverNames.from_title(title)
     target = Path(parent) / names.dist
+    installed = {ep.name for ep in importlib.metadata.entry_points(group="ecom")}
+    if names.kind in installed:
+        raise ConfigError(f"A driver named {names.kind!r} is already installed (see ecom plugins list): choose another name.")
     if target.exists():
         raise ConfigError(f"{target} already exists: remove it, or choose another --dir or name.")
     if not template.is_dir():

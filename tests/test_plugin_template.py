@@ -1,0 +1,135 @@
+"""The driver authoring kit: ``plugin_template/``, ``ecom plugins new``, and the rendered driver
+working in a fresh virtual environment from a regular (non-editable) install of ecom."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ecom import template
+from ecom.errors import ConfigError
+from ecom.template import DriverNames, render_driver
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: What ``ecom plugins new "Acme Cart"`` writes, and nothing else.
+RENDERED = {
+    "README.md",
+    "pyproject.toml",
+    "bench/requests.py",
+    "ecom_acme_cart/__init__.py",
+    "ecom_acme_cart/driver.py",
+    "ecom_acme_cart/fake.py",
+    "tests/test_conformance.py",
+    "tests/test_driver.py",
+}
+HOOKS = [
+    "describe_cart", "fake_cart", "fetch_orders", "fetch_orders_by_id", "fetch_products", "push_inventory",
+    "push_status", "test_connection", "upsert_products",
+]  # fmt: skip
+
+
+def files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "package", "dist"),
+    [
+        ("Acme Cart", "acme_cart", "ecom_acme_cart", "ecom-acme-cart"),
+        ("  acme-cart ", "acme_cart", "ecom_acme_cart", "ecom-acme-cart"),
+        ("Café Crème", "cafe_creme", "ecom_cafe_creme", "ecom-cafe-creme"),
+        ("ecom-Shop2Go", "shop2go", "ecom_shop2go", "ecom-shop2go"),
+    ],
+)
+def test_a_name_is_normalised_into_kind_package_and_distribution(typed: str, kind: str, package: str, dist: str) -> None:
+    names = DriverNames.from_title(typed)
+    assert (names.kind, names.package, names.dist) == (kind, package, dist)
+
+
+def test_the_command_renders_the_template_and_says_the_next_three_commands(ecom_cli, tmp_path: Path) -> None:
+    result = ecom_cli("plugins", "new", "Acme Cart", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "ecom-acme-cart"
+    assert files(target) == RENDERED
+    lines = result.output.splitlines()
+    assert len(lines) == 4 and str(target) in lines[0]
+    assert [line.split()[0:2] for line in lines[1:]] == [["pip", "install"], ["python", "-m"], ["ecom", "plugins"]]
+    pyproject = (target / "pyproject.toml").read_text()
+    assert 'acme_cart = "ecom_acme_cart.driver"' in pyproject and 'name = "ecom-acme-cart"' in pyproject
+    assert "{{" not in "".join((target / rel).read_text() for rel in RENDERED), "a placeholder was left unrendered"
+
+
+@pytest.mark.parametrize("typed", ["3D Cart", "  ", "!!!", "日本"])
+def test_a_name_that_gives_no_identifier_is_refused_in_one_line(ecom_cli, tmp_path: Path, typed: str) -> None:
+    result = ecom_cli("plugins", "new", typed, "--dir", str(tmp_path))
+    assert result.exit_code == 3
+    assert "not a Python identifier" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_is_never_written_into(ecom_cli, tmp_path: Path) -> None:
+    (tmp_path / "ecom-acme-cart").mkdir()
+    (tmp_path / "ecom-acme-cart" / "mine.txt").write_text("keep")
+    result = ecom_cli("plugins", "new", "Acme Cart", "--dir", str(tmp_path))
+    assert result.exit_code == 3 and "already exists" in result.stderr
+    assert files(tmp_path / "ecom-acme-cart") == {"mine.txt"}
+
+
+def test_the_name_of_an_installed_driver_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="already installed"):
+        render_driver("Shopify", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_rendered_driver_stays_under_300_lines(tmp_path: Path) -> None:
+    _, target = render_driver("Acme Cart", tmp_path)
+    lines = len((target / "ecom_acme_cart" / "driver.py").read_text().splitlines())
+    assert lines < 300, f"the template's driver is {lines} lines"
+
+
+def test_the_packaged_template_is_the_top_level_one() -> None:
+    assert template.TEMPLATE.resolve() == (ROOT / "plugin_template").resolve()
+
+
+def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{' '.join(map(str, args))} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+@pytest.mark.venv
+def test_a_new_driver_installs_and_passes_its_tests_in_a_fresh_environment(tmp_path: Path) -> None:
+    """ecom built as a wheel (a regular install: the template must ship as package data), a fresh
+    venv, ``ecom plugins new`` from it, the result installed editable, its tests and the
+    conformance suite run there, and ``ecom plugins list --json`` showing it with its hooks."""
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOM_", "PYTEST_", "VIRTUAL_ENV"))}
+    run(*pip, "wheel", "--no-deps", "--wheel-dir", tmp_path / "wheels", ROOT, env=env)
+    [wheel] = (tmp_path / "wheels").glob("ecom-*.whl")
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", "--without-pip", venv)
+    python, ecom = venv / "bin" / "python", venv / "bin" / "ecom"
+    installing = [*pip, "--python", python, "install", "--no-compile"]
+    run(*installing, f"{wheel}[test]", "setuptools>=69", env=env)
+
+    started = time.perf_counter()
+    out = run(ecom, "plugins", "new", "Acme Cart", "--dir", tmp_path, env=env)
+    target = tmp_path / "ecom-acme-cart"
+    assert files(target) == RENDERED, out
+    run(*installing, "--no-build-isolation", "--no-deps", "-e", target, env=env)
+    tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=target, env=env)
+    took = time.perf_counter() - started
+    assert " passed" in tests and "failed" not in tests and "skipped" not in tests, tests
+    assert "TestAcmeCartConformance" in run(python, "-m", "pytest", "--collect-only", "-q", cwd=target, env=env)
+
+    rows = json.loads(run(ecom, "plugins", "list", "--json", env=env))
+    [row] = [r for r in rows if r["name"] == "ecom-acme-cart"]
+    assert row["carts"] == ["acme_cart"] and row["hooks"] == HOOKS
+    print(f"ecom plugins new -> installed -> tests green: {took:.1f} s")

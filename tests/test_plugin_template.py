@@ -3,6 +3,7 @@ working in a fresh virtual environment from a regular (non-editable) install of 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -117,19 +118,51 @@ def test_a_new_driver_installs_and_passes_its_tests_in_a_fresh_environment(tmp_p
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     python, ecom = venv / "bin" / "python", venv / "bin" / "ecom"
     installing = [*pip, "--python", python, "install", "--no-compile"]
-    run(*installing, f"{wheel}[test]", "setuptools>=69", env=env)
+    run(*installing, wheel, "pytest>=8", "setuptools>=69", env=env)  # what the new driver's tests need
 
     started = time.perf_counter()
     out = run(ecom, "plugins", "new", "Acme Cart", "--dir", tmp_path, env=env)
     target = tmp_path / "ecom-acme-cart"
     assert files(target) == RENDERED, out
     run(*installing, "--no-build-isolation", "--no-deps", "-e", target, env=env)
-    tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=target, env=env)
+    tests = run(python, "-m", "pytest", "-v", "-p", "no:cacheprovider", cwd=target, env=env)
     took = time.perf_counter() - started
-    assert " passed" in tests and "failed" not in tests and "skipped" not in tests, tests
-    assert "TestAcmeCartConformance" in run(python, "-m", "pytest", "--collect-only", "-q", cwd=target, env=env)
+    assert " passed" in tests and "failed" not in tests and "SKIPPED" not in tests, tests
+    assert "TestAcmeCartConformance::test_fetch_orders_pages_to_the_end PASSED" in tests, tests
 
     rows = json.loads(run(ecom, "plugins", "list", "--json", env=env))
     [row] = [r for r in rows if r["name"] == "ecom-acme-cart"]
     assert row["carts"] == ["acme_cart"] and row["hooks"] == HOOKS
     print(f"ecom plugins new -> installed -> tests green: {took:.1f} s")
+
+
+def test_the_guides_hook_reference_is_generated_from_the_hookspecs() -> None:
+    from ecom import hookdocs
+
+    guide = (ROOT / hookdocs.GUIDE).read_text(encoding="utf-8")
+    assert hookdocs.refreshed(guide) == guide, "docs/writing-a-driver.md is stale: run python -m ecom.hookdocs"
+    for name in hookdocs.hooks():
+        assert f"### `{name}(" in guide
+
+
+def test_the_hook_reference_follows_a_changed_docstring(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecom import hookdocs, hookspecs
+
+    guide = (ROOT / hookdocs.GUIDE).read_text(encoding="utf-8")
+    monkeypatch.setattr(hookspecs.fetch_orders, "__doc__", "Read orders.\\n\\n:return: pages.")
+    assert hookdocs.refreshed(guide) != guide
+    assert "Read orders." in hookdocs.reference()
+
+
+def test_the_template_driver_implements_every_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ecom_plugins) -> None:
+    from ecom import hookdocs
+    from ecom.plugins import get_driver
+
+    _, target = render_driver("Acme Cart", tmp_path)
+    monkeypatch.syspath_prepend(str(target))
+    for name in ("ecom_acme_cart", "ecom_acme_cart.driver", "ecom_acme_cart.fake"):
+        monkeypatch.delitem(sys.modules, name, raising=False)  # restored (absent) after the test
+    driver = importlib.import_module("ecom_acme_cart.driver")
+    ecom_plugins.register(driver)
+    assert get_driver("acme_cart").hooks == sorted(hookdocs.hooks()) == HOOKS, "a new hook: add it to the template"
+    assert get_driver("acme_cart").fake().kind == "acme_cart"

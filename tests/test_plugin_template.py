@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,23 @@ def test_a_name_that_gives_no_identifier_is_refused_in_one_line(ecom_cli, tmp_pa
     assert result.exit_code == 3
     assert "not a Python identifier" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("typed", ['Acme "Best" Cart', "Acme\\Cart", "Acme {Cart}"])
+def test_a_name_that_would_break_the_rendered_code_is_refused(ecom_cli, tmp_path: Path, typed: str) -> None:
+    result = ecom_cli("plugins", "new", typed, "--dir", str(tmp_path))
+    assert result.exit_code == 3 and "leave out quotes" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_with_an_apostrophe_and_symbols_renders_valid_python_and_toml(tmp_path: Path) -> None:
+    names, target = render_driver("Bob's Cart & Co.", tmp_path)
+    assert (names.kind, names.title) == ("bob_s_cart_co", "Bob's Cart & Co.")
+    for path in target.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+    project = tomllib.loads((target / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["ecom"] == {"bob_s_cart_co": "ecom_bob_s_cart_co.driver"}
+    assert "Bob's Cart & Co." in project["description"]
 
 
 def test_an_existing_folder_is_never_written_into(ecom_cli, tmp_path: Path) -> None:
@@ -160,9 +178,10 @@ def test_the_template_driver_implements_every_hook(tmp_path: Path, monkeypatch: 
 
     _, target = render_driver("Acme Cart", tmp_path)
     monkeypatch.syspath_prepend(str(target))
-    for name in ("ecom_acme_cart", "ecom_acme_cart.driver", "ecom_acme_cart.fake"):
-        monkeypatch.delitem(sys.modules, name, raising=False)  # restored (absent) after the test
-    driver = importlib.import_module("ecom_acme_cart.driver")
-    ecom_plugins.register(driver)
-    assert get_driver("acme_cart").hooks == sorted(hookdocs.hooks()) == HOOKS, "a new hook: add it to the template"
-    assert get_driver("acme_cart").fake().kind == "acme_cart"
+    try:
+        ecom_plugins.register(importlib.import_module("ecom_acme_cart.driver"))
+        assert get_driver("acme_cart").hooks == sorted(hookdocs.hooks()) == HOOKS, "a new hook: add it to the template"
+        assert get_driver("acme_cart").fake().kind == "acme_cart"
+    finally:  # the rendered package leaves with its folder
+        for name in [n for n in sys.modules if n.split(".")[0] == "ecom_acme_cart"]:
+            del sys.modules[name]

@@ -37,6 +37,8 @@ class DriverNames:
     def from_title(cls, title: str) -> DriverNames:
         """Normalise ``title``; a :class:`ConfigError` when it gives no valid identifier."""
         title = " ".join(title.split())
+        if re.search(r'["\\{}]', title):  # the title is written into Python and TOML strings
+            raise ConfigError(f"Cannot name a driver {title!r}: leave out quotes, backslashes and braces.")
         ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
         kind = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")
         kind = kind.removeprefix("ecom_")  # "ecom-acme" would make ecom_ecom_acme

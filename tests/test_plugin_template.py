@@ -185,3 +185,27 @@ def test_the_template_driver_implements_every_hook(tmp_path: Path, monkeypatch: 
     finally:  # the rendered package leaves with its folder
         for name in [n for n in sys.modules if n.split(".")[0] == "ecom_acme_cart"]:
             del sys.modules[name]
+
+
+def test_a_folder_it_cannot_write_to_is_one_line_and_leaves_nothing(ecom_cli, tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where the folder should be")
+    result = ecom_cli("plugins", "new", "Acme Cart", "--dir", str(tmp_path / "blocked" / "sub"))
+    assert result.exit_code == 3 and "Cannot write the new driver" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]
+
+
+def test_a_write_that_fails_midway_leaves_no_half_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[Path] = []
+    real_write = Path.write_text
+
+    def failing_write(self: Path, *args: object, **kwargs: object) -> int:
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        written.append(self)
+        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", failing_write)
+    with pytest.raises(ConfigError, match="No space left on device"):
+        render_driver("Acme Cart", tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,8 +89,18 @@ def render_driver(title: str, parent: Path, *, template: Path = TEMPLATE) -> tup
         env.get_template(rel.as_posix()).render(values)
         for rel in template_files(template)
     }  # render everything before writing anything
-    for rel, text in rendered.items():
-        path = target / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    try:  # write beside the target, then rename: a failure never leaves half a driver
+        Path(parent).mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{names.dist}-", dir=parent))
+        try:
+            for rel, text in rendered.items():
+                path = staging / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    except OSError as exc:
+        raise ConfigError(f"Cannot write the new driver to {target}: {exc.strerror or exc}.") from exc
     return names, target

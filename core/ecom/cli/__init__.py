@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("ecom.cli.jobs", "Sync jobs: list, show, errors, retry, cancel."),
     "mail": ("ecom.cli.mail", "SMTP settings for the end-of-job email."),
     "orders": ("ecom.cli.orders", "Back-office sales orders and ship docs."),
-    "plugins": ("ecom.cli.plugins", "Installed cart drivers."),
+    "plugins": ("ecom.cli.plugins", "Installed cart drivers, and new ones from the template."),
     "products": ("ecom.cli.products", "Products between the back office and carts."),
     "sync": ("ecom.cli.sync", "Run a sync job for integration NAME now."),
     "worker": ("ecom.cli.worker", "Queue scheduled jobs when they are due and run queued jobs."),

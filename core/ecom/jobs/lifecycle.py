@@ -103,6 +103,25 @@ def create_job(session: Session, integration: m.Integration, *, trigger: m.JobTr
     return job
 
 
+# The phases whose failed records a retry runs again.
+RETRYABLE = {"import_orders", "push_status", "push_inventory", "export_products", "import_products"}
+
+
+def create_retry(session: Session, failed: m.Job) -> m.Job:
+    """Queue a job that runs the records ``failed`` could not do again (``ecom jobs retry``, the web's Retry).
+
+    Orders that failed to import come from the copies the job kept; pushes that failed are sent again.
+    """
+    from ecom.errors import ConfigError
+    from ecom.jobs.report import events
+
+    phases = sorted({e.phase for e in events(session, failed.id, m.EventLevel.ERROR) if e.phase in RETRYABLE})
+    if not phases:
+        raise ConfigError(f"Job {failed.id} has no failed records to run again.")
+    integration = session.get(m.Integration, failed.integration_id)
+    return create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": phases, "retry_of": failed.id})
+
+
 def claim(session: Session, job: m.Job) -> bool:
     """Move a queued job to running for this process; False when another worker got it first."""
     now = utcnow()

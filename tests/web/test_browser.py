@@ -16,6 +16,7 @@ import tomli_w
 from ecom import integration_file
 from ecom.jobs.report import job_report
 from ecom.sample import sample_settings
+from ecom.web.integrations import GRIDS
 from tests.web.conftest import PASSWORD, USER, screenshots_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -78,9 +79,26 @@ def test_admin_flow_in_a_browser(admin, browser):
     find("#f-password").send_keys(conn.password.get_secret_value())
     find("#f-active").click()
     settings = integration_file._plain(sample_settings().model_dump(mode="python", by_alias=True, exclude_none=True))
-    for section, data in settings.items():  # the sample store's settings typed into each tab's box
+    for section, data in settings.items():  # the sample store's settings: the grids row by row, the rest in each tab's box
+        grid = GRIDS.get(section)
+        rows = data.pop(grid.key, None) if grid else None
         box = browser.find_element(By.ID, f"f-section-{section}")
         browser.execute_script("arguments[0].value = arguments[1];", box, tomli_w.dumps({section: data}))
+        if grid and rows:
+            browser.execute_script("arguments[0].click();", browser.find_element(By.ID, f"tab-{grid.section}"))
+            if grid.table:
+                rows = [dict(zip((c.key for c in grid.columns), pair)) for pair in rows.items()]
+            for index, row in enumerate(rows):
+                if index:
+                    find(f"#add-{section}").click()
+                for column in grid.columns:
+                    cell = browser.find_element(By.NAME, f"grid.{section}.{index}.{column.key}")
+                    if cell.tag_name == "select":
+                        Select(cell).select_by_visible_text(row.get(column.key) or ("(none)" if column.optional else "(choose)"))
+                    elif row.get(column.key):
+                        cell.send_keys(row[column.key])
+    shot("editor-grid-filled")
+    browser.execute_script("arguments[0].click();", browser.find_element(By.ID, "tab-general"))
     find("#save").click()
     problem = find('.field-problem[data-field="api_url"]')
     assert "api_url" in problem.text
@@ -99,6 +117,10 @@ def test_admin_flow_in_a_browser(admin, browser):
     find("#save").click()
     assert "Created integration 'web shop'" in find("#message").text
     assert conn.password.get_secret_value() not in browser.page_source
+    with admin.session() as session:
+        saved = integrations.load_settings(session, integrations.get(session, "web shop"))
+    for section in GRIDS:  # every grid row typed came through, in order
+        assert getattr(saved, section) == getattr(sample_settings(), section)
 
     # each tab, and Test Connection against the fake on its loopback port
     find("#test-connection").click()

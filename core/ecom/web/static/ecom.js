@@ -8,3 +8,16 @@ document.addEventListener("DOMContentLoaded", () => {
     history.replaceState(null, "", link.getAttribute("href"));
   }));
 });
+
+// Mapping grids: "Add row" appends a blank row from the grid's <template>, numbered after the others.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button.add-row").forEach((button) => button.addEventListener("click", () => {
+    const table = document.getElementById(`grid-${button.dataset.grid}`);
+    const template = document.getElementById(`row-${button.dataset.grid}`);
+    const index = Number(table.dataset.next);
+    table.dataset.next = String(index + 1);
+    const row = template.content.firstElementChild.cloneNode(true);
+    row.querySelectorAll("[name]").forEach((field) => { field.name = field.name.replace("__i__", String(index)); });
+    table.tBodies[0].appendChild(row);
+  }));
+});

@@ -136,3 +136,30 @@ def test_after_login_only_a_local_path_is_followed(admin):
     answer = client.post("/login", data={"username": USER, "password": PASSWORD, "csrf": token, "next": "//evil.example/x"})
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     client.close()
+
+
+def test_a_removed_users_session_ends(admin):
+    from ecom import users
+
+    with admin.session() as session:
+        users.add(session, "leaver", "a long enough password")
+    client = httpx.Client(base_url=admin.url, follow_redirects=True)
+    try:
+        client.post("/login", data={"username": "leaver", "password": "a long enough password", "csrf": csrf(client.get("/login").text)})
+        assert client.get("/integrations").url.path == "/integrations"
+        with admin.session() as session:
+            users.remove(session, "leaver")
+        assert client.get("/integrations").url.path == "/login"
+    finally:
+        client.close()
+
+
+def test_an_unknown_integration_is_a_message_not_a_crash(admin):
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/nope")
+        assert page.status_code == 404 and html.unescape(page.text).count("There is no integration 'nope'") == 1
+        answer = client.post("/integrations/nope/test", data={"csrf": csrf(page.text)})
+        assert answer.status_code == 400 and "'nope'" in html.unescape(answer.text) and "Traceback" not in answer.text
+    finally:
+        client.close()

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ecom import db
+from ecom.errors import EcomError
 from ecom.web import auth, integrations, jobs
 
 SESSION_HOURS = 8
@@ -37,8 +38,13 @@ SECURITY_HEADERS = {
 
 
 @auth.login_required
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     return RedirectResponse("/integrations", status_code=303)
+
+
+async def _ecom_error(request: Request, exc: Exception) -> Response:
+    """An ecom error (no such integration, settings that cannot run ...) in its own words, not a 500."""
+    return render(request, "message.html", {"title": "That did not work", "text": str(exc)}, status_code=400)
 
 
 def create_app(*, database_url: str | None = None, secure_cookies: bool = False, session_key: str | None = None) -> Starlette:
@@ -62,7 +68,7 @@ def create_app(*, database_url: str | None = None, secure_cookies: bool = False,
             max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure_cookies,
         )
     ]  # fmt: skip
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={EcomError: _ecom_error})
     app.state.engine = engine
     app.state.render = render
     return app

@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from ecom import users
 
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Response]
 CSRF_REFUSED = "This form is out of date or did not come from this admin (CSRF check failed): reload the page and try again."
 
 
@@ -39,10 +40,16 @@ async def form_with_csrf(request: Request) -> Any:
     return form
 
 
-def login_required(handler: Handler) -> Handler:
-    """Pages and actions for logged-in users; a POST also needs the CSRF token (``request.state.form``)."""
+def login_required(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Pages and actions for logged-in users; a POST also needs the CSRF token (``request.state.form``).
+
+    The handler is plain (blocking) code: it runs in a worker thread, so a slow cart or database
+    never holds up the other pages. A session whose user was removed is ended.
+    """
 
     async def guarded(request: Request) -> Response:
+        if request.session.get("user") and not await run_in_threadpool(_user_exists, request, request.session["user"]):
+            request.session.clear()
         if not request.session.get("user"):
             if request.method == "GET":
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -52,9 +59,14 @@ def login_required(handler: Handler) -> Handler:
             if form is None:
                 return PlainTextResponse(CSRF_REFUSED, status_code=403)
             request.state.form = form
-        return await handler(request)
+        return await run_in_threadpool(handler, request)
 
     return guarded
+
+
+def _user_exists(request: Request, username: str) -> bool:
+    with Session(request.app.state.engine) as session:
+        return users.find(session, username) is not None
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,8 +85,7 @@ async def login(request: Request) -> Response:
     if form is None:
         return PlainTextResponse(CSRF_REFUSED, status_code=403)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    with Session(request.app.state.engine) as session:
-        user = users.authenticate(session, username, password)
+    user = await run_in_threadpool(_authenticate, request, username, password)
     if user is None:
         return render(request, "login.html", {"next": nxt, "error": "Wrong user name or password."}, status_code=401)
     request.session.clear()  # a new session on login: nothing from before it survives
@@ -83,7 +94,12 @@ async def login(request: Request) -> Response:
     return RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
 
 
+def _authenticate(request: Request, username: str, password: str) -> users.m.User | None:
+    with Session(request.app.state.engine) as session:
+        return users.authenticate(session, username, password)
+
+
 @login_required
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -112,7 +112,7 @@ def _next_runs(session: Session, integration: m.Integration) -> list[str] | str:
 
 
 @login_required
-async def list_page(request: Request) -> Response:
+def list_page(request: Request) -> Response:
     with _session(request) as session:
         rows = [
             {"item": item, "last_job": _last_job(session, item), "next_runs": _next_runs(session, item)}
@@ -122,7 +122,7 @@ async def list_page(request: Request) -> Response:
 
 
 @login_required
-async def toggle_active(request: Request) -> Response:
+def toggle_active(request: Request) -> Response:
     name = request.path_params["name"]
     try:
         with _session(request) as session:
@@ -250,7 +250,7 @@ def _values(session: Session, item: m.Integration) -> dict[str, Any]:
 
 
 @login_required
-async def new_page(request: Request) -> Response:
+def new_page(request: Request) -> Response:
     document = integration_file._plain(IntegrationSettings().model_dump(mode="python", by_alias=True, exclude_none=True))
     values = {
         "name": "", "cart": "", "active": False, "website_name": "", "api_url": "", "username": "", "password_set": False,
@@ -260,17 +260,17 @@ async def new_page(request: Request) -> Response:
 
 
 @login_required
-async def edit_page(request: Request) -> Response:
+def edit_page(request: Request) -> Response:
     with _session(request) as session:
         item = integrations.find(session, request.path_params["name"])
         if item is None:
-            return _render(request, "message.html", {"title": "No such integration", "message": f"There is no integration {request.path_params['name']!r}."}, 404)
+            return _render(request, "message.html", {"title": "No such integration", "text": f"There is no integration {request.path_params['name']!r}."}, 404)
         values = _values(session, item)
     return _editor(request, name=item.name, values=values, problems=[], message=request.query_params.get("message"))
 
 
 @login_required
-async def save(request: Request) -> Response:
+def save(request: Request) -> Response:
     """Save the editor: its fields as an integration file, through ``apply_text``."""
     form = request.state.form
     existing = request.path_params.get("name")
@@ -329,7 +329,7 @@ async def save(request: Request) -> Response:
 
 
 @login_required
-async def test_connection(request: Request) -> Response:
+def test_connection(request: Request) -> Response:
     """Test Connection with the saved connection; the same words as ``ecom integration test``."""
     from ecom.cli.integrations import _failure, _redact
     from ecom.plugins import get_driver
@@ -359,7 +359,7 @@ async def test_connection(request: Request) -> Response:
 
 
 @login_required
-async def preview(request: Request) -> Response:
+def preview(request: Request) -> Response:
     """Preview: a pasted canonical order, mapped with the saved settings; nothing is written."""
     from ecom.cli.integration_views import preview_lines
     from ecom.cli.integrations import order_from_text
@@ -383,7 +383,7 @@ async def preview(request: Request) -> Response:
 
 
 @login_required
-async def sync_now(request: Request) -> Response:
+def sync_now(request: Request) -> Response:
     """Sync now: the checks of ``ecom sync``, then the job runs in the background; its page shows it."""
     from ecom.jobs import lifecycle
 

@@ -26,11 +26,11 @@ def _render(request: Request, name: str, context: dict, status_code: int = 200) 
 
 
 def _missing(request: Request, job_id: int) -> Response:
-    return _render(request, "message.html", {"title": "No such job", "message": f"There is no job {job_id}."}, 404)
+    return _render(request, "message.html", {"title": "No such job", "text": f"There is no job {job_id}."}, 404)
 
 
 @login_required
-async def list_page(request: Request) -> Response:
+def list_page(request: Request) -> Response:
     with Session(request.app.state.engine) as session:
         query = select(m.Job).order_by(m.Job.id.desc()).limit(LIST_LIMIT)  # type: ignore[union-attr]
         rows = [job_report(session, job, first=0) for job in session.exec(query)]
@@ -39,7 +39,7 @@ async def list_page(request: Request) -> Response:
 
 
 @login_required
-async def job_page(request: Request) -> Response:
+def job_page(request: Request) -> Response:
     job_id = request.path_params["job_id"]
     with Session(request.app.state.engine) as session:
         job = session.get(m.Job, job_id)
@@ -51,7 +51,7 @@ async def job_page(request: Request) -> Response:
 
 
 @login_required
-async def errors_page(request: Request) -> Response:
+def errors_page(request: Request) -> Response:
     """Every error (or warning, ``?level=warning``) of a job, filterable by phase and words."""
     job_id = request.path_params["job_id"]
     level = m.EventLevel.WARNING if request.query_params.get("level") == "warning" else m.EventLevel.ERROR
@@ -74,7 +74,7 @@ async def errors_page(request: Request) -> Response:
 
 
 @login_required
-async def retry(request: Request) -> Response:
+def retry(request: Request) -> Response:
     from ecom.web.integrations import start_job
 
     job_id = request.path_params["job_id"]

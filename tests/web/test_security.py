@@ -163,3 +163,29 @@ def test_an_unknown_integration_is_a_message_not_a_crash(admin):
         assert answer.status_code == 400 and "'nope'" in html.unescape(answer.text) and "Traceback" not in answer.text
     finally:
         client.close()
+
+
+def test_the_active_toggle_saves_and_refuses_an_integration_that_cannot_run(admin):
+    with admin.session() as session:
+        integrations.create(session, "toggle", "testcart", website_name="T", api_url=admin.cart_url, password="tok")
+        session.commit()
+    client = logged_in(admin)
+    try:
+        token = csrf(client.get("/integrations").text)
+        refused = client.post("/integrations/toggle/active", data={"csrf": token})
+        assert "cannot be activated" in html.unescape(refused.text) and "shipping.default_method" in refused.text
+        with admin.session() as session:
+            item = integrations.get(session, "toggle")
+            assert item.active is False
+            settings = integrations.load_settings(session, item)
+            settings.shipping.default_method = "UPS Ground"
+            integrations.save_settings(session, item, settings)
+            session.commit()
+        client.post("/integrations/toggle/active", data={"csrf": token})
+        with admin.session() as session:
+            assert integrations.get(session, "toggle").active is True
+        client.post("/integrations/toggle/active", data={"csrf": token})
+        with admin.session() as session:
+            assert integrations.get(session, "toggle").active is False
+    finally:
+        client.close()

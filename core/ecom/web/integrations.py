@@ -131,9 +131,9 @@ def toggle_active(request: Request) -> Response:
                 integrations.deactivate(session, item)
                 message = f"Integration {name!r} is inactive."
             else:
-                integrations.require_ready(session, item, f"Integration {name!r} was not activated", strict=True)
-                integrations.activate(session, item)
+                integrations.activate(session, item)  # the checks and words of `ecom integration activate`
                 message = f"Integration {name!r} is active."
+            session.commit()
     except EcomError as exc:
         message = str(exc)
     return RedirectResponse(request.url_for("integrations").include_query_params(message=message), status_code=303)

@@ -83,3 +83,28 @@ def test_users_add_list_password_remove(ecom_db, ecom_cli):
             users.get(session, "ana")
     except ConfigError as exc:
         assert "There is no user 'ana'" in str(exc)
+
+
+def test_preview_shows_what_a_pasted_order_would_become_and_says_what_is_wrong_with_nonsense(admin):
+    from ecom.cli.integration_views import preview_lines
+    from ecom.mapping import DbLookups, map_order
+    from ecom.sample import sample_settings
+    from ecom.testing.testcart import order_from_cart
+
+    admin.fake.seed(orders=1, seed=3)
+    order = order_from_cart(next(iter(admin.fake.orders.values())))
+    with admin.session() as session:
+        item = integrations.create(session, "preview", "testcart", website_name="P", api_url=admin.cart_url, password="tok", settings=sample_settings())
+        session.commit()
+        expected = preview_lines(map_order(order, integrations.load_settings(session, item), DbLookups(session, item.id)))
+        session.rollback()
+    client = logged_in(admin)
+    try:
+        token = csrf(client.get("/integrations/preview").text)
+        shown = client.post("/integrations/preview/preview", data={"csrf": token, "order": order.model_dump_json()})
+        nonsense = client.post("/integrations/preview/preview", data={"csrf": token, "order": '{"number": 5'})
+    finally:
+        client.close()
+    result = html.unescape(re.search(r'<pre id="preview-result">(.*?)</pre>', shown.text, re.S)[1])
+    assert result.splitlines() == expected and expected
+    assert "The pasted order is not a canonical order" in html.unescape(nonsense.text)

@@ -871,6 +871,21 @@ class MailSettings(SQLModel, table=True):
     updated_at: dt.datetime = timestamp(default_now=True, on_update=True)
 
 
+class User(SQLModel, table=True):
+    """Someone who may log in to the web admin (``ecom serve``): set with ``ecom users``.
+
+    Only an argon2 hash of the password is kept (:mod:`ecom.users`), never the password.
+    """
+
+    __tablename__: ClassVar[str] = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True)
+    password_hash: str = Field(sa_type=sa.Text)
+    created_at: dt.datetime = timestamp(default_now=True)
+    updated_at: dt.datetime = timestamp(default_now=True, on_update=True)
+
+
 BACK_OFFICE_TABLES = (
     ItemGroup, Location, TransactionClass, SalesRep, CustomerType, SalesTaxCode, ItemSalesTax,
     PaymentMethod, Term, CustomField, Item, Stock, BomLine, PurchaseOrderLine, ItemVendor,
@@ -879,7 +894,7 @@ BACK_OFFICE_TABLES = (
 ENGINE_TABLES = (
     Integration, IntegrationTaxState, IntegrationShipMethod, IntegrationPaymentMethod,
     IntegrationDiscount, IntegrationLocation, ExternalRef, InventoryPush, Job, JobEvent, SyncState, FailedOrder,
-    MailSettings,
+    MailSettings, User,
 )  # fmt: skip
 
 __all__ = [
@@ -889,5 +904,5 @@ __all__ = [
     "Item", "ItemGroup", "ItemSalesTax", "ItemType", "ItemVendor", "Job", "JobEvent", "JobStatus", "MailSettings",
     "JobTrigger", "LineKind", "Location", "Payment", "PaymentMethod", "PurchaseOrderLine", "SalesRep",
     "SalesTaxCode", "ShipMethod", "ShipTo", "Stock", "SyncState", "Term", "TermType", "Transaction",
-    "TransactionClass", "TransactionLine", "TransactionType", "UTCDateTime", "utcnow",
+    "TransactionClass", "TransactionLine", "TransactionType", "UTCDateTime", "User", "utcnow",
 ]

@@ -48,7 +48,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "orders": ("ecom.cli.orders", "Back-office sales orders and ship docs."),
     "plugins": ("ecom.cli.plugins", "Installed cart drivers, and new ones from the template."),
     "products": ("ecom.cli.products", "Products between the back office and carts."),
+    "serve": ("ecom.cli.serve", "Serve the web admin: integrations, their editor, jobs and their errors."),
     "sync": ("ecom.cli.sync", "Run a sync job for integration NAME now."),
+    "users": ("ecom.cli.users", "Users of the web admin: add, list, remove, password."),
     "worker": ("ecom.cli.worker", "Queue scheduled jobs when they are due and run queued jobs."),
 }
 

@@ -599,7 +599,11 @@ def preview_command(ctx: click.Context, name: str, order_file: Path, as_json: bo
 
 
 def _read_order(path: Path) -> CartOrder:
-    source, text = read_text(path, "an order")
+    return order_from_text(*read_text(path, "an order"))
+
+
+def order_from_text(source: str, text: str) -> CartOrder:
+    """A canonical order from its JSON text (``preview``), or a ConfigError listing what is wrong."""
     try:
         order = CartOrder.model_validate_json(text)
     except ValidationError as exc:

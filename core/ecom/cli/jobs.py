@@ -136,14 +136,7 @@ def retry_job(job_id: int, as_json: bool) -> None:
 
     engine = db.open_engine()
     with Session(engine, expire_on_commit=False) as session:
-        failed = _job(session, job_id)
-        phases = sorted({e.phase for e in events(session, failed.id, m.EventLevel.ERROR) if e.phase in RETRYABLE})
-        if not phases:
-            raise ConfigError(f"Job {job_id} has no failed records to run again.")
-        integration = session.get(m.Integration, failed.integration_id)
-        job = lifecycle.create_job(
-            session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": phases, "retry_of": failed.id}, claim=True
-        )
+        job = lifecycle.create_retry(session, _job(session, job_id), claim=True)
     progress = None if as_json else PhaseProgress()
     try:
         run_job(engine, job.id, progress=progress, claimed=True)
@@ -155,5 +148,3 @@ def retry_job(job_id: int, as_json: bool) -> None:
     echo_json(report) if as_json else click.echo(summary_text(report))
     sys.exit(EXIT.get(m.JobStatus(report["status"]), 1))
 
-
-RETRYABLE = {"import_orders", "push_status", "push_inventory", "export_products", "import_products"}

@@ -164,6 +164,26 @@ def _take_over(session: Session, job: m.Job, message: str) -> bool:
     return True
 
 
+# The phases whose failed records a retry runs again.
+RETRYABLE = {"import_orders", "push_status", "push_inventory", "export_products", "import_products"}
+
+
+def create_retry(session: Session, failed: m.Job, *, claim: bool = False) -> m.Job:
+    """Queue a job that runs the records ``failed`` could not do again (``ecom jobs retry``, the web's Retry).
+
+    Orders that failed to import come from the copies the job kept; pushes that failed are sent again.
+    With ``claim``, the job is created running for this process (:func:`create_job`).
+    """
+    from ecom.errors import ConfigError
+    from ecom.jobs.report import events
+
+    phases = sorted({e.phase for e in events(session, failed.id, m.EventLevel.ERROR) if e.phase in RETRYABLE})
+    if not phases:
+        raise ConfigError(f"Job {failed.id} has no failed records to run again.")
+    integration = session.get(m.Integration, failed.integration_id)
+    return create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": phases, "retry_of": failed.id}, claim=claim)
+
+
 def claim(session: Session, job: m.Job) -> bool:
     """Move a queued job to running for this process; False when another worker got it first."""
     now = utcnow()

@@ -1,0 +1,110 @@
+"""The Integration Editor's Save is ``ecom integration apply``: the same problems, row-by-row grids."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import tomli_w
+
+from ecom import integration_file, integrations
+from ecom.errors import ConfigError
+from tests.web.test_security import csrf, logged_in, sections
+
+
+def test_save_reports_the_same_problems_as_integration_apply_and_saves_nothing(admin, ecom_cli, tmp_path):
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/new").text
+        form = {"csrf": csrf(page), "name": "twin", "cart": "testcart", "website_name": "Twin", "api_url": "https://",
+                **sections(page), "grid.shipping.0.cart_method": "Ground", "grid.shipping.0.method": "No Such Method"}  # fmt: skip
+        answer = client.post("/integrations/new", data=form)
+    finally:
+        client.close()
+    assert answer.status_code == 422
+    shown = [html.unescape(p) for p in re.findall(r'class="problem[^"]*"[^>]*>([^<]+)<', answer.text)]
+    document = {"name": "twin", "cart": "testcart", "active": False,
+                "connection": {"website_name": "Twin", "api_url": "https://", "username": ""},
+                "shipping": {"methods": [{"cart_method": "Ground", "method": "No Such Method"}]}}  # fmt: skip
+    with admin.session() as session:
+        try:
+            integration_file.apply_text(session, tomli_w.dumps(document))
+        except integrations.SettingsError as exc:
+            expected = exc.problems
+        assert integrations.find(session, "twin") is None
+    assert expected and set(expected) <= set(shown)
+    assert any("shipping.methods[0].method" in p for p in shown)
+
+
+def test_a_grid_row_ticked_for_deletion_is_removed_and_an_empty_row_ignored(admin):
+    with admin.session() as session:
+        item = integrations.create(session, "grids", "testcart", website_name="G", api_url=admin.cart_url, password="tok")
+        settings = integrations.load_settings(session, item)
+        session.commit()
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/grids").text
+        form = {"csrf": csrf(page), "website_name": "G", "api_url": admin.cart_url, **sections(page),
+                "grid.discounts.0.cart_code": "SPRING", "grid.discounts.0.discount": "Web Discount",
+                "grid.discounts.1.cart_code": "GONE", "grid.discounts.1.discount": "Web Discount", "grid.discounts.1.delete": "on",
+                "grid.discounts.2.cart_code": "", "grid.discounts.2.discount": ""}  # fmt: skip
+        answer = client.post("/integrations/grids", data=form)
+        assert answer.status_code == 200, answer.text
+    finally:
+        client.close()
+    with admin.session() as session:
+        codes = integrations.load_settings(session, integrations.get(session, "grids")).discounts.codes
+    assert [(c.cart_code, c.discount) for c in codes] == [("SPRING", "Web Discount")]
+    assert settings.discounts.codes == []
+
+
+def test_serve_refuses_a_network_address_without_tls(ecom_cli):
+    answer = ecom_cli("serve", "--host", "0.0.0.0")
+    assert answer.exit_code == 3 and "Refusing to listen on 0.0.0.0" in answer.stderr and "--behind-tls-proxy" in answer.stderr
+
+
+def test_users_add_list_password_remove(ecom_db, ecom_cli):
+    assert ecom_cli("users", "add", "ana", "--password-stdin", input="short\n").exit_code == 3
+    assert ecom_cli("users", "add", "ana", "--password-stdin", input="a long password\n").exit_code == 0
+    assert "already one" in ecom_cli("users", "add", "ana", "--password-stdin", input="a long password\n").stderr
+    listed = ecom_cli("users", "list")
+    assert "ana" in listed.stdout and "a long password" not in listed.stdout
+    assert ecom_cli("users", "password", "ana", "--password-stdin", input="another long one\n").exit_code == 0
+    from ecom import users
+
+    with ecom_db.session() as session:
+        assert users.authenticate(session, "ana", "a long password") is None
+        user = users.authenticate(session, "ana", "another long one")
+        assert user is not None and "another long one" not in user.password_hash
+    assert ecom_cli("users", "remove", "ana").exit_code == 0
+    assert "No users yet" in ecom_cli("users", "list").stdout
+    try:
+        with ecom_db.session() as session:
+            users.get(session, "ana")
+    except ConfigError as exc:
+        assert "There is no user 'ana'" in str(exc)
+
+
+def test_preview_shows_what_a_pasted_order_would_become_and_says_what_is_wrong_with_nonsense(admin):
+    from ecom.cli.integration_views import preview_lines
+    from ecom.mapping import DbLookups, map_order
+    from ecom.sample import sample_settings
+    from ecom.testing.testcart import order_from_cart
+
+    admin.fake.seed(orders=1, seed=3)
+    order = order_from_cart(next(iter(admin.fake.orders.values())))
+    with admin.session() as session:
+        item = integrations.create(session, "preview", "testcart", website_name="P", api_url=admin.cart_url, password="tok", settings=sample_settings())
+        session.commit()
+        expected = preview_lines(map_order(order, integrations.load_settings(session, item), DbLookups(session, item.id)))
+        session.rollback()
+    client = logged_in(admin)
+    try:
+        token = csrf(client.get("/integrations/preview").text)
+        shown = client.post("/integrations/preview/preview", data={"csrf": token, "order": order.model_dump_json()})
+        nonsense = client.post("/integrations/preview/preview", data={"csrf": token, "order": '{"number": 5'})
+    finally:
+        client.close()
+    result = html.unescape(re.search(r'<pre id="preview-result">(.*?)</pre>', shown.text, re.S)[1])
+    assert result.splitlines() == expected and expected
+    assert "The pasted order is not a canonical order" in html.unescape(nonsense.text)

@@ -3,8 +3,14 @@ a loopback port (``python -m ecom_shopify.fake --port 8765``).
 
 What it serves, and the pages it follows (shopify.dev unless said otherwise):
 
-- ``POST /admin/api/2026-07/graphql.json``, executed by graphql-core over the published schema's
-  subset (:mod:`ecom_shopify.schema`), with the ``X-Shopify-Access-Token`` header; a bad token is a
+- ``POST /admin/api/<version>/graphql.json``, executed by graphql-core over the full published
+  2026-07 schema (:mod:`ecom_shopify.schema`), with the ``X-Shopify-Access-Token`` header. Every
+  supported version (and the release candidate, and ``unstable``) is served from that one schema; a
+  retired or unknown ``YYYY-MM`` is answered as the oldest supported version, named in
+  ``X-Shopify-API-Version`` (docs/api/usage/versioning: requests to an unsupported version "fall
+  forward" to the oldest supported stable one). Fields the fake holds no data for answer null or
+  the empty value of their type (:func:`ecom_shopify.fake.resolvers.empty`); search strings follow
+  docs/api/usage/search-syntax (:mod:`ecom_shopify.fake.search`); a bad token is a
   401 ``{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}``
   (the body Shopify's clients report, e.g. Shopify/shopify-cli#263). Root fields check the app's
   access scopes (``ACCESS_DENIED``). Orders older than 60 days need ``read_all_orders``
@@ -17,7 +23,8 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   size, so that is an assumption); Standard is ``bucket=2000, restore_rate=100`` as clients report.
 - Bulk operations (docs/api/usage/bulk-operations/queries; changelog "Bulk operations group
   objects default changed to false", 2026-01): ``bulkOperationRunQuery``, ``bulkOperation(id:)``
-  polled from CREATED through RUNNING to COMPLETED (after ``bulk_polls`` polls), and the JSONL file
+  polled from CREATED through RUNNING to COMPLETED (after ``bulk_polls`` polls, however it is read:
+  ``bulkOperation(id:)``, ``node(id:)``/``nodes`` or ``currentBulkOperation``), and the JSONL file
   at a signed URL on the same host (:mod:`ecom_shopify.fake.bulk`).
 - Orders with fulfillment orders; ``fulfillmentCreate`` (input-objects/FulfillmentInput),
   ``orderClose``, ``orderCancel`` returning a ``Job`` done after ``job_polls`` polls
@@ -36,7 +43,9 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   are capped at 250), all or nothing, user errors with the documented codes.
 - ``productSet`` (changelog "Dynamic complexity cost for productSet"), ``productUpdate``,
   ``productVariantsBulkUpdate``; products, variants, inventory items and levels at two locations.
-- ``GET /admin/api/2026-07/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST).
+- ``GET /admin/api/<version>/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST), which
+  lists ``read_x`` with each ``write_x`` granted, as Shopify grants it (so does
+  ``currentAppInstallation.accessScopes``).
 - Injected failures (:meth:`ecom.fake.FakeCart.fail_next`) in Shopify's error body,
   ``{"errors": "..."}``; :meth:`ShopifyFake.lose_answers` runs a mutation, keeps what it did, and
   answers 500 instead (the answer lost on the way back). A request is a write when its operation

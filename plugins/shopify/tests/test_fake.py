@@ -284,6 +284,7 @@ def test_search_parser_reads_the_documented_grammar() -> None:
         ("not", ("term", "first_name", "=", "Bob")), ("term", "orders_count", ">", "3"), ("term", "orders_count", "<=", "4")])
     assert search.parse("state:enabled OR state:disabled") == ("or", [
         ("term", "state", "=", "enabled"), ("term", "state", "=", "disabled")])
+    assert search.parse("(" * 5000 + "a") == ("term", None, "=", "(" * 5000 + "a"), "nonsense is free text, not a crash"
     assert search.parse("NOT (a OR 'b c')") == ("not", ("or", [("term", None, "=", "a"), ("term", None, "=", "b c")]))
 
 

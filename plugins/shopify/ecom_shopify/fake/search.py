@@ -11,7 +11,8 @@ The grammar, as that page gives it::
 A value is a name or a single- or double-quoted string; ``value*`` is a prefix match. The page
 gives no precedence between the connectives; like the search engines it is built on, ``AND``
 binds tighter than ``OR`` (``a OR b c`` is ``a OR (b AND c)``). Shopify never refuses a search
-string, so neither does the parser: a stray ``)`` is skipped, a missing one is implied.
+string, so neither does the parser: a stray ``)`` is skipped, a missing one is implied, and nesting
+too deep to parse is taken as free text.
 
 :func:`parse` returns nested tuples: ``("or", [...])``, ``("and", [...])``, ``("not", node)`` and
 ``("term", name, comparator, value)`` (``name`` None for free text, ``comparator`` one of
@@ -59,10 +60,13 @@ def tokens(text: str) -> list[Any]:
 def parse(text: str) -> Node:
     """The tree of a search string (an empty one matches everything: ``("and", [])``)."""
     parser = _Parser(tokens(text))
-    node = parser.query()
-    while parser.peek() is not None:  # a stray ")": skip it and read on
-        parser.pos += 1
-        node = ("and", [node, parser.query()])
+    try:
+        node = parser.query()
+        while parser.peek() is not None:  # a stray ")": skip it and read on
+            parser.pos += 1
+            node = ("and", [node, parser.query()])
+    except RecursionError:  # thousands of nested "(" or "-": the whole string as one free-text term
+        return ("term", None, "=", text)
     return node
 
 

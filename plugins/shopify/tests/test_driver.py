@@ -57,7 +57,7 @@ def test_connection_reports_the_shop_and_names_missing_scopes(clock: VirtualCloc
     shop = ShopifyFake(clock=clock, scopes={"read_orders", "write_products"})
     report = driver.call("test_connection", connection=fake_connection(shop), operations=frozenset(OPERATIONS))
     assert report.message == "Connected to ecom demo shop (ecom-demo.myshopify.com), Admin API 2026-07"
-    assert report.details["scopes"] == "read_orders, write_products"
+    assert report.details["scopes"] == "read_orders, read_products, write_products"
     assert "The access token lacks write_inventory, needed to push inventory." in report.warnings
     assert "The access token lacks read_all_orders, needed to fetch orders." in report.warnings
     assert not any("read_products" in w for w in report.warnings), "write_products grants read_products"

@@ -8,8 +8,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ecom_shopify.fake import ShopifyFake
+from ecom import CartProduct
+from ecom_shopify.fake import SUPPORTED_VERSIONS, ShopifyFake, search
 from ecom_shopify.fake.bulk import flatten
+from ecom_shopify.fake.resolvers import matches
 from ecom_shopify import queries
 
 from .conftest import VirtualClock, graphql
@@ -208,3 +210,118 @@ def test_fake_serves_on_a_loopback_port(fake: ShopifyFake) -> None:
         response = httpx.post(f"{url}/admin/api/2026-07/graphql.json", json={"query": SHOP},
                               headers={"X-Shopify-Access-Token": fake.token}, timeout=10)
     assert response.json()["data"]["shop"]["name"] == "ecom demo shop"
+
+
+# -- issue 12: answering like Shopify's Admin API to any client -------------------------------------
+
+
+def test_every_supported_version_is_served_and_a_retired_one_as_the_oldest(fake: ShopifyFake) -> None:
+    with httpx.Client(transport=fake.transport(), base_url="https://ecom-demo.myshopify.com",
+                      headers={"X-Shopify-Access-Token": fake.token}) as client:
+        for version in SUPPORTED_VERSIONS:
+            answer = client.get(f"/admin/api/{version}/shop.json")
+            assert answer.status_code == 200 and answer.headers["X-Shopify-API-Version"] == version
+        for retired in ("2025-07", "2024-10", "2019-04"):
+            answer = client.post(f"/admin/api/{retired}/graphql.json", json={"query": SHOP})
+            assert answer.json()["data"]["shop"]["name"] == fake.store.shop["name"]
+            assert answer.headers["X-Shopify-API-Version"] == min(SUPPORTED_VERSIONS), retired
+        assert client.get("/admin/api/latest/shop.json").status_code == 404
+
+
+def test_a_bulk_operation_reads_the_same_however_it_is_polled(clock: VirtualClock) -> None:
+    shop = ShopifyFake(clock=clock, bulk_polls=2)
+    shop.seed(orders=5, seed=1)
+    run = graphql(shop, queries.BULK_RUN, {"query": queries.bulk_orders_query(None)}).json()["data"]["bulkOperationRunQuery"]
+    gid = run["bulkOperation"]["id"]
+    by_node = "query($id: ID!) { node(id: $id) { ... on BulkOperation { id status url } } }"
+    assert graphql(shop, by_node, {"id": gid}).json()["data"]["node"]["status"] == "RUNNING"
+    assert graphql(shop, "{ currentBulkOperation { id status } }").json()["data"]["currentBulkOperation"] == {
+        "id": gid, "status": "COMPLETED"}
+    polled = graphql(shop, queries.BULK_STATUS, {"id": gid}).json()["data"]["bulkOperation"]
+    node = graphql(shop, by_node, {"id": gid}).json()["data"]["node"]
+    assert polled["status"] == node["status"] == "COMPLETED" and node["url"] == polled["url"]
+
+
+def _search(shop: ShopifyFake, search: str) -> set[str]:
+    body = graphql(shop, "query($q: String) { orders(first: 250, query: $q) { nodes { id } } }", {"q": search}).json()
+    assert "errors" not in body, body
+    return {n["id"] for n in body["data"]["orders"]["nodes"]}
+
+
+def test_search_ranges_connectives_and_negation_on_orders(fake: ShopifyFake) -> None:
+    orders = sorted(fake.store.all("Order"), key=lambda o: o["updatedAt"])
+    low, high = orders[10]["updatedAt"], orders[40]["updatedAt"]
+    between = {o["id"] for o in orders if low <= o["updatedAt"] < high}
+    assert 0 < len(between) < len(orders)
+    assert _search(fake, f"updated_at:>='{low}' AND updated_at:<'{high}'") == between
+    assert _search(fake, f'updated_at:>="{low}" updated_at:<"{high}"') == between, "AND is implied"
+    assert _search(fake, f"-updated_at:<'{low}' NOT updated_at:>='{high}'") == between
+    first, second = orders[0], orders[1]
+    assert _search(fake, f"id:{first['legacyResourceId']} OR id:{second['legacyResourceId']}") == {first["id"], second["id"]}
+    assert _search(fake, f"(id:{first['legacyResourceId']} OR id:{second['legacyResourceId']}) -id:{first['legacyResourceId']}") == {
+        second["id"]}
+    everyone = {o["id"] for o in orders}
+    assert _search(fake, f"NOT id:{first['legacyResourceId']}") == everyone - {first["id"]}
+
+
+@pytest.mark.parametrize(("search", "expected"), [
+    ("", True), ("Blue", True), ("blue shirt", True), ("blue pants", False), ("pants OR shirt", True),
+    ("title:'Blue Shirt'", True), ('title:"blue shirt"', True), ("title:Blue*", True), ("title:Red*", False),
+    ("-title:Red*", True), ("NOT title:Blue*", False), ("tag:sale AND sku:BS-1", True), ("tag:sale AND sku:BS-2", False),
+    ("tag:sale sku:BS-2 OR sku:BS-1", True), ("tag:sale (sku:BS-2 OR title:Red*)", False),
+    ("updated_at:>'2026-03-01T00:00:00Z' updated_at:<='2026-03-02T00:00:00Z'", True),
+    ("updated_at:<2026-03-01", False), ("created_at:>='2026-04-01'", False), ("unknown_filter:x", True),
+    ("title:(unclosed", False), ("AND OR", True), ("-", False), ("((blue)", True), (")blue", True),
+])
+def test_search_syntax(search: str, expected: bool) -> None:
+    item = {"title": "Blue Shirt", "sku": "BS-1", "tags": ["Sale"], "updatedAt": "2026-03-01T12:00:00Z",
+            "createdAt": "2026-03-01T10:00:00Z", "legacyResourceId": "7"}
+    assert matches(search, item) is expected
+
+
+def test_search_parser_reads_the_documented_grammar() -> None:
+    assert search.parse("-first_name:Bob AND orders_count:>3 orders_count:<=4") == ("and", [
+        ("not", ("term", "first_name", "=", "Bob")), ("term", "orders_count", ">", "3"), ("term", "orders_count", "<=", "4")])
+    assert search.parse("state:enabled OR state:disabled") == ("or", [
+        ("term", "state", "=", "enabled"), ("term", "state", "=", "disabled")])
+    assert search.parse("(" * 5000 + "a") == ("term", None, "=", "(" * 5000 + "a"), "nonsense is free text, not a crash"
+    assert search.parse("NOT (a OR 'b c')") == ("not", ("or", [("term", None, "=", "a"), ("term", None, "=", "b c")]))
+
+
+def test_access_scopes_list_the_read_scope_each_write_scope_grants(clock: VirtualClock) -> None:
+    shop = ShopifyFake(clock=clock, scopes={"write_orders", "read_locations"})
+    with httpx.Client(transport=shop.transport(), base_url="https://ecom-demo.myshopify.com",
+                      headers={"X-Shopify-Access-Token": shop.token}) as client:
+        handles = [s["handle"] for s in client.get("/admin/oauth/access_scopes.json").json()["access_scopes"]]
+    assert handles == ["read_locations", "read_orders", "write_orders"]
+    app = graphql(shop, "{ currentAppInstallation { accessScopes { handle } } }").json()["data"]["currentAppInstallation"]
+    assert [s["handle"] for s in app["accessScopes"]] == handles
+
+
+def test_fields_the_fake_holds_no_data_for_answer_empty_values_of_their_type(fake: ShopifyFake) -> None:
+    query = """{ orders(first: 2) { nodes { id additionalFees { id } discountApplications(first: 5) { nodes { index } }
+                 lineItems(first: 5) { nodes { id duties { id } } } fulfillmentOrders(first: 1) { nodes {
+                 assignedLocation { location { id address { address1 countryCode } } } } } } }
+               customers(first: 3) { nodes { id } pageInfo { hasNextPage } } }"""
+    body = graphql(fake, query).json()
+    assert "errors" not in body, body
+    order = body["data"]["orders"]["nodes"][0]
+    assert order["additionalFees"] == [] and order["discountApplications"]["nodes"] == []
+    assert all(line["duties"] == [] for line in order["lineItems"]["nodes"]) and order["lineItems"]["nodes"]
+    [held] = order["fulfillmentOrders"]["nodes"]
+    assert held["assignedLocation"]["location"]["address"] == {"address1": None, "countryCode": None}
+    assert body["data"]["customers"] == {"nodes": [], "pageInfo": {"hasNextPage": False}}
+
+
+def test_a_product_exported_twice_is_updated_the_second_time(fake: ShopifyFake) -> None:
+    from ecom.testing.drivers import fake_connection
+    from ecom_shopify import upsert_products
+
+    connection = fake_connection(fake)
+    before = len(fake.store.all("Product"))
+    [created] = upsert_products(connection, [CartProduct(sku="TWICE-1", name="First name", price="5.00", active=True)])
+    [updated] = upsert_products(connection, [CartProduct(sku="TWICE-1", name="Second name", price="6.50", active=False)])
+    assert (created.action, updated.action) == ("created", "updated") and updated.external_id == created.external_id
+    seen = fake.product("TWICE-1")
+    assert (seen.name, seen.price, seen.active) == ("Second name", Decimal("6.50"), False)
+    assert len(fake.store.all("Product")) == before + 1

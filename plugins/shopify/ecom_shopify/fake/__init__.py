@@ -3,8 +3,14 @@ a loopback port (``python -m ecom_shopify.fake --port 8765``).
 
 What it serves, and the pages it follows (shopify.dev unless said otherwise):
 
-- ``POST /admin/api/2026-07/graphql.json``, executed by graphql-core over the published schema's
-  subset (:mod:`ecom_shopify.schema`), with the ``X-Shopify-Access-Token`` header; a bad token is a
+- ``POST /admin/api/<version>/graphql.json``, executed by graphql-core over the full published
+  2026-07 schema (:mod:`ecom_shopify.schema`), with the ``X-Shopify-Access-Token`` header. Every
+  supported version (and the release candidate, and ``unstable``) is served from that one schema; a
+  retired or unknown ``YYYY-MM`` is answered as the oldest supported version, named in
+  ``X-Shopify-API-Version`` (docs/api/usage/versioning: requests to an unsupported version "fall
+  forward" to the oldest supported stable one). Fields the fake holds no data for answer null or
+  the empty value of their type (:func:`ecom_shopify.fake.resolvers.empty`); search strings follow
+  docs/api/usage/search-syntax (:mod:`ecom_shopify.fake.search`); a bad token is a
   401 ``{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}``
   (the body Shopify's clients report, e.g. Shopify/shopify-cli#263). Root fields check the app's
   access scopes (``ACCESS_DENIED``). Orders older than 60 days need ``read_all_orders``
@@ -17,7 +23,8 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   size, so that is an assumption); Standard is ``bucket=2000, restore_rate=100`` as clients report.
 - Bulk operations (docs/api/usage/bulk-operations/queries; changelog "Bulk operations group
   objects default changed to false", 2026-01): ``bulkOperationRunQuery``, ``bulkOperation(id:)``
-  polled from CREATED through RUNNING to COMPLETED (after ``bulk_polls`` polls), and the JSONL file
+  polled from CREATED through RUNNING to COMPLETED (after ``bulk_polls`` polls, however it is read:
+  ``bulkOperation(id:)``, ``node(id:)``/``nodes`` or ``currentBulkOperation``), and the JSONL file
   at a signed URL on the same host (:mod:`ecom_shopify.fake.bulk`).
 - Orders with fulfillment orders; ``fulfillmentCreate`` (input-objects/FulfillmentInput),
   ``orderClose``, ``orderCancel`` returning a ``Job`` done after ``job_polls`` polls
@@ -36,8 +43,10 @@ What it serves, and the pages it follows (shopify.dev unless said otherwise):
   are capped at 250), all or nothing, user errors with the documented codes.
 - ``productSet`` (changelog "Dynamic complexity cost for productSet"), ``productUpdate``,
   ``productVariantsBulkUpdate``; products, variants, inventory items and levels at two locations.
-- ``GET /admin/api/2026-07/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST); the
-  REST Admin API for orders and events, with REST's own leaky bucket (:mod:`ecom_shopify.fake.rest`).
+- ``GET /admin/api/<version>/shop.json`` and ``GET /admin/oauth/access_scopes.json`` (REST), which
+  lists ``read_x`` with each ``write_x`` granted, as Shopify grants it (so does
+  ``currentAppInstallation.accessScopes``); the REST Admin API for orders and events, with REST's
+  own leaky bucket (:mod:`ecom_shopify.fake.rest`).
 - Injected failures (:meth:`ecom.fake.FakeCart.fail_next`) in Shopify's error body,
   ``{"errors": "..."}``; :meth:`ShopifyFake.lose_answers` runs a mutation, keeps what it did, and
   answers 500 instead (the answer lost on the way back). A request is a write when its operation
@@ -56,6 +65,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import secrets
 import time
 import uuid
@@ -76,7 +86,7 @@ from ecom_shopify.fake.resolvers import (
     check_scope, connection, denied, field_resolver, idempotency_key, lookup, matches, visible_orders,
 )
 from ecom_shopify.fake.state import Store, now_iso
-from ecom_shopify.schema import subset_schema
+from ecom_shopify.schema import admin_schema
 
 DEFAULT_SCOPES = frozenset({
     "read_all_orders", "write_orders", "write_products", "write_inventory", "read_locations",
@@ -88,6 +98,21 @@ NODE_SCOPES = {"Order": "read_orders", "FulfillmentOrder": "read_merchant_manage
                "Product": "read_products", "ProductVariant": "read_products", "InventoryItem": "read_inventory",
                "Location": "read_locations", "Customer": "read_customers"}
 Json = dict[str, Any]
+#: The stable versions Shopify supports on 2026-12-06 (each for at least 12 months after its release),
+#: the release candidate, and ``unstable``; all are answered from the one 2026-07 schema.
+SUPPORTED_VERSIONS = ("2026-01", "2026-04", "2026-07", "2026-10")
+SERVED_VERSIONS = (*SUPPORTED_VERSIONS, "2027-01", "unstable")
+VERSIONED_PATH = re.compile(r"^/admin/api/(\d{4}-\d{2}|unstable)(/.*)$")
+
+
+def versioned(path: str) -> tuple[str, str]:
+    """``(the path as the pinned version's, the version that answers)``: a version Shopify no longer
+    supports (or never released) is answered as the oldest supported one (docs/api/usage/versioning)."""
+    match = VERSIONED_PATH.match(path)
+    if match is None:
+        return path, API_VERSION
+    asked, tail = match.groups()
+    return f"/admin/api/{API_VERSION}{tail}", asked if asked in SERVED_VERSIONS else SUPPORTED_VERSIONS[0]
 
 
 class ShopifyFake(FakeCart):
@@ -113,7 +138,7 @@ class ShopifyFake(FakeCart):
         self.bucket = Bucket(bucket, restore_rate, clock)
         self.bulk_polls, self.job_polls, self.inventory_cap, self.max_cost = bulk_polls, job_polls, inventory_cap, max_cost
         self.store = Store()
-        self.schema = subset_schema()
+        self.schema = admin_schema()
         self._files: dict[str, bytes] = {}
         self._signing = secrets.token_bytes(16)
         self._lost: list[str] = []  # root fields whose next answer is lost after the work is done
@@ -151,13 +176,15 @@ class ShopifyFake(FakeCart):
     # -- HTTP ---------------------------------------------------------------------------------
 
     def app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        headers = [("Content-Type", "application/json; charset=utf-8"), ("X-Shopify-API-Version", API_VERSION),
+        method = environ["REQUEST_METHOD"]
+        path, version = versioned(environ.get("PATH_INFO", ""))
+        headers = [("Content-Type", "application/json; charset=utf-8"), ("X-Shopify-API-Version", version),
                    ("X-Request-Id", secrets.token_hex(8))]
         if path.startswith("/bulk-operation-results/") and method == "GET":
             return self._download(environ, path, start_response)
-        if rest.serves(path):
-            return self.rest(environ, start_response)
+        if rest.serves(path):  # REST says the version that answers, by the same rule as GraphQL
+            answered = path.replace(f"/admin/api/{API_VERSION}/", f"/admin/api/{version}/", 1)
+            return self.rest({**environ, "PATH_INFO": answered}, start_response)
         known = {GRAPHQL_PATH: "POST", f"/admin/api/{API_VERSION}/shop.json": "GET", "/admin/oauth/access_scopes.json": "GET"}
         if known.get(path) != method:
             return self._answer(start_response, "404 Not Found", headers, {"errors": "Not Found"})
@@ -171,7 +198,7 @@ class ShopifyFake(FakeCart):
                 "myshopify_domain": shop["myshopifyDomain"], "currency": shop["currencyCode"],
                 "iana_timezone": shop["ianaTimezone"], "plan_name": "basic", "weight_unit": "kg"}})
         if path.endswith("access_scopes.json"):
-            return self._answer(start_response, "200 OK", headers, {"access_scopes": [{"handle": s} for s in sorted(self.scopes)]})
+            return self._answer(start_response, "200 OK", headers, {"access_scopes": [{"handle": s} for s in self.granted_scopes()]})
         try:
             body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
         except ValueError:
@@ -199,8 +226,12 @@ class ShopifyFake(FakeCart):
                  500: "Internal Server Error", 502: "Bad Gateway", 503: "Unavailable Shop", 504: "Gateway Timeout"}
         return headers, json.dumps({"errors": words.get(status, "Internal Server Error")}).encode()
 
+    def granted_scopes(self) -> list[str]:
+        """The scopes as Shopify lists them: each ``write_x`` brings its ``read_x``."""
+        return sorted(self.scopes | {s.replace("write_", "read_", 1) for s in self.scopes if s.startswith("write_")})
+
     def is_write(self, method: str, path: str, body: bytes) -> bool:
-        if method != "POST" or path != GRAPHQL_PATH:
+        if method != "POST" or versioned(path)[0] != GRAPHQL_PATH:
             return False
         try:
             request = json.loads(body or b"{}")
@@ -295,12 +326,18 @@ class ShopifyFake(FakeCart):
             if found is not None and (scope := NODE_SCOPES.get(found["__typename"])):
                 if scope not in info.context["scopes"] and scope.replace("read_", "write_") not in info.context["scopes"]:
                     raise denied(found["__typename"], scope)
+            if found is not None and found["__typename"] == "BulkOperation":  # one state machine, however read
+                return self._poll_bulk(id, info.context["base_url"])
             return found
+
+        def current_bulk(info: Any, type: str = "QUERY") -> Json | None:  # noqa: A002
+            mine = [o for o in store.all("BulkOperation") if o.get("type", "QUERY") == type]
+            return self._poll_bulk(mine[-1]["id"], info.context["base_url"]) if mine else None
 
         return {
             "shop": lambda info: store.shop,
             "currentAppInstallation": lambda info: {"id": "gid://shopify/AppInstallation/1", "accessScopes": [
-                {"handle": s, "description": s.replace("_", " ")} for s in sorted(self.scopes)]},
+                {"handle": s, "description": s.replace("_", " ")} for s in self.granted_scopes()]},
             "orders": listing("orders", "PROCESSED_AT", lambda info: visible_orders(store, info)),
             "products": listing("products", "ID", lambda info: store.all("Product")),
             "productVariants": listing("productVariants", "ID", lambda info: store.all("ProductVariant")),
@@ -313,6 +350,7 @@ class ShopifyFake(FakeCart):
             "location": lambda info, id=None: (check_scope(info, "location"), store.location(id) if id else store.locations[0])[1],
             "job": lambda info, id: store.poll_job(store.objects[id]) if id in store.objects else None,
             "bulkOperation": lambda info, id: self._poll_bulk(id, info.context["base_url"]),
+            "currentBulkOperation": current_bulk,
             "node": node,
             "nodes": lambda info, ids: [node(info, i) for i in ids],
         }

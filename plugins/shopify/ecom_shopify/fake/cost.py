@@ -15,6 +15,8 @@ hold a query's requested cost before it runs, and is refunded the difference aft
 
 from __future__ import annotations
 
+import functools
+
 import math
 import time
 from collections.abc import Callable
@@ -109,9 +111,7 @@ class QueryCost:
 
     def _abstract_names(self, parent: Any) -> set[str]:
         if isinstance(parent, GraphQLObjectType):
-            return {i.name for i in parent.interfaces} | {
-                u.name for u in self.schema.type_map.values() if isinstance(u, GraphQLUnionType) and parent in u.types
-            }
+            return {i.name for i in parent.interfaces} | _unions_of(self.schema).get(parent.name, set())
         return set()
 
     def _selection(self, parent: Any, selection_set: ast.SelectionSetNode | None, data: Any, *, actual: bool) -> float:
@@ -164,3 +164,14 @@ class QueryCost:
             items = value.get("nodes") if via == "nodes" else [e.get("node") for e in value.get("edges") or []]
             nodes_cost = max(nodes_cost, sum(1 + self._selection(node_type, selection, n, actual=True) for n in items or [] if n))
         return 2 + nodes_cost
+
+
+@functools.cache
+def _unions_of(schema: GraphQLSchema) -> dict[str, set[str]]:
+    """Object type name -> the unions it belongs to (the full schema has thousands of types: once)."""
+    unions: dict[str, set[str]] = {}
+    for union in schema.type_map.values():
+        if isinstance(union, GraphQLUnionType):
+            for member in union.types:
+                unions.setdefault(member.name, set()).add(union.name)
+    return unions

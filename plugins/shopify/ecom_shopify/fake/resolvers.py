@@ -3,9 +3,13 @@
 :func:`field_resolver` answers every field from the state's dicts: a callable value is called with
 the field's arguments, a list behind a ``...Connection`` field is paged (``first``/``last`` are
 required, at most 250, as on Shopify; a bulk operation reads everything), and root fields check
-the app's access scopes (``ACCESS_DENIED`` as Shopify words it). Search strings follow Shopify's
-syntax for the filters the fake knows (``updated_at``, ``created_at``, ``sku``, ``id``, ``status``,
-``tag``, ``title``, ``product_id``), terms joined by spaces (AND) or ``OR``.
+the app's access scopes (``ACCESS_DENIED`` as Shopify words it). A field the fake holds no data
+for answers null, or, when the schema says non-null, the empty value of its type (:func:`empty`).
+Search strings follow Shopify's syntax (:mod:`ecom_shopify.fake.search`: ``AND``, ``OR``,
+``NOT``/``-``, parentheses, quoted values, comparators, ``value*`` prefixes) on the filters the
+fake knows (``updated_at``, ``created_at``, ``processed_at``, ``sku``, ``id``, ``status``, ``tag``,
+``title``, ``name``, ``product_id``); a filter it does not know matches everything, free text
+matches the name or title.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
+from graphql import (
+    GraphQLError, GraphQLOutputType, GraphQLResolveInfo, GraphQLSchema, get_named_type, is_abstract_type, is_enum_type,
+    is_list_type, is_non_null_type, is_object_type,
+)
 from graphql.language import ast
 
+from ecom_shopify.fake import search as search_syntax
 from ecom_shopify.fake.state import Store
 
 MAX_PAGE = 250
@@ -45,7 +52,34 @@ def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         value = value(info, **args)
     if isinstance(value, list) and get_named_type(info.return_type).name.endswith("Connection"):
         return connection(value, args, info)
+    if value is None and is_non_null_type(info.return_type):
+        return empty(info.return_type.of_type, info.schema)
     return value
+
+
+#: What a non-null field the fake holds no data for answers, by scalar (a custom scalar not named: "").
+EMPTY_SCALARS: dict[str, Any] = {"Int": 0, "Float": 0.0, "Boolean": False, "ID": "gid://shopify/Unknown/0",
+                                 "DateTime": "1970-01-01T00:00:00Z", "Date": "1970-01-01", "Decimal": "0.0",
+                                 "Money": "0.0", "UnsignedInt64": "0", "BigInt": "0", "JSON": {}, "URL": "",
+                                 "Color": "#000000"}
+
+
+def empty(type_: GraphQLOutputType, schema: GraphQLSchema) -> Any:
+    """The empty value of a (nullable view of a) non-null type: [], an empty connection, an object
+    whose own fields default in turn, an enum's first value, a zero scalar."""
+    if is_list_type(type_):
+        return []
+    named = get_named_type(type_)
+    if named.name.endswith("Connection") and is_object_type(named):
+        return {"edges": [], "nodes": [], "pageInfo": {"hasNextPage": False, "hasPreviousPage": False,
+                                                       "startCursor": None, "endCursor": None}}
+    if is_abstract_type(named):
+        return {"__typename": schema.get_possible_types(named)[0].name}  # type: ignore[arg-type]
+    if is_object_type(named):
+        return {"__typename": named.name}
+    if is_enum_type(named):
+        return next(iter(named.values))  # type: ignore[attr-defined]
+    return EMPTY_SCALARS.get(named.name, "")
 
 
 def denied(field: str, scope: str) -> GraphQLError:
@@ -109,46 +143,50 @@ def connection(items: list[Any], args: dict[str, Any], info: GraphQLResolveInfo,
 
 
 def matches(search: str | None, item: dict[str, Any]) -> bool:
-    """Whether ``item`` matches a Shopify search string."""
+    """Whether ``item`` matches a Shopify search string (:mod:`ecom_shopify.fake.search`)."""
     if not search or not search.strip():
         return True
-    return any(all(_term(term, item) for term in _terms(group)) for group in re.split(r"\s+OR\s+", search.strip()))
+    return search_syntax.evaluate(search_syntax.parse(search), lambda name, op, value: _term(name, op, value, item))
 
 
-def _terms(group: str) -> list[str]:
-    try:
-        return shlex.split(group)
-    except ValueError:
-        return group.split()
-
-
-def _term(term: str, item: dict[str, Any]) -> bool:
-    name, _, rest = term.partition(":")
-    if not rest:
-        return term.lower() in json.dumps(item.get("name") or item.get("title") or "").lower()
-    match = re.match(r"^(>=|<=|>|<)?(.*)$", rest)
-    assert match is not None  # the pattern matches any text
-    op, value = match.group(1) or "=", match.group(2).strip("'\"")
+def _term(name: str | None, op: str, value: str, item: dict[str, Any]) -> bool:
+    if name is None:
+        return value.lower() in str(item.get("name") or item.get("title") or "").lower()
     name = name.lower()
+    if value == "*":  # the field has any value
+        return bool(_field_value(name, item))
     if name == "status":
         state = "cancelled" if item.get("cancelledAt") else "closed" if item.get("closed") else "open"
         return value in ("any", state)
     if name == "tag":
-        return value in (item.get("tags") or [])
-    if name == "id":
-        return str(item.get("legacyResourceId")) == value or item.get("id") == value
-    if name == "product_id":
-        return str((item.get("product") or {}).get("legacyResourceId")) == value
+        return value.lower() in (t.lower() for t in item.get("tags") or [])
+    if name in ("id", "product_id"):
+        have = item.get("legacyResourceId") if name == "id" else (item.get("product") or {}).get("legacyResourceId")
+        if op == "=" and value.startswith("gid://"):
+            return item.get("id") == value
+        if not str(have or "").isdigit() or not value.isdigit():
+            return False
+        return _compare(int(str(have)), op, int(value))
     field = SEARCH_FIELDS.get(name)
     if field is None:
         return True  # Shopify ignores filters it does not know (with a search warning)
     have = item.get(field)
     if field.endswith("At"):
-        have, value = _moment(have), _moment(value)
-        if have is None or value is None:
-            return False
-    elif isinstance(have, str):
-        have, value = have.lower(), value.lower()
+        moment, bound = _moment(have), _moment(value)
+        return moment is not None and bound is not None and _compare(moment, op, bound)
+    if not isinstance(have, str):
+        return False
+    have, value = have.lower(), value.lower()
+    if op == "=" and value.endswith("*"):
+        return have.startswith(value[:-1])
+    return _compare(have, op, value)
+
+
+def _field_value(name: str, item: dict[str, Any]) -> Any:
+    return item.get(SEARCH_FIELDS.get(name, name))
+
+
+def _compare(have: Any, op: str, value: Any) -> bool:
     return {"=": have == value, ">=": have >= value, "<=": have <= value, ">": have > value, "<": have < value}[op]
 
 

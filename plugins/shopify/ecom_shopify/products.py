@@ -19,8 +19,14 @@ from ecom_shopify.inventory import resolve_skus
 from ecom_shopify.orders import search
 
 
+#: products per page: PRODUCTS costs 2 + 103 points a product (its 25 variants, each with its
+#: inventory item and measurement), so 9 products (929 points) fit Shopify's 1,000-point limit
+#: the first time; 10 (1,032) were refused and halved on every sync
+PRODUCT_PAGE_SIZE = 9
+
+
 def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
-    first = int(shop.option("product_page_size", 10))
+    first = int(shop.option("product_page_size", PRODUCT_PAGE_SIZE))
     for page in shop.pages(queries.PRODUCTS, "products", first, {"query": search(since)}):
         rows = [{"product": p, "variant": v} for p in page["nodes"] for v in _variants(shop, p)]
         yield translate_page(

@@ -321,6 +321,20 @@ def test_fetch_products_reads_every_variant(fake: ShopifyFake, connection: Conne
     assert sum(1 for p in fetched.records if p.parent_id == product["id"]) == len(product["variants"])
 
 
+def test_fetch_products_fits_the_query_cost_limit_the_first_time(fake: ShopifyFake, connection: Connection) -> None:
+    answer, refused = fake.graphql, []
+
+    def watched(body: dict, base_url: str = "") -> dict:
+        result = answer(body, base_url)
+        refused.extend(e for e in result.get("errors", []) if e.get("extensions", {}).get("code") == "MAX_COST_EXCEEDED")
+        return result
+
+    fake.graphql = watched  # type: ignore[method-assign]
+    fetched = drain(driver.call("fetch_products", connection=connection, since=None))
+    assert sorted(p.sku for p in fetched.records) == fake.skus()
+    assert refused == []
+
+
 def test_fetched_statuses_cover_the_table(fake: ShopifyFake, connection: Connection) -> None:
     fake.seed(orders=200, seed=11)
     statuses = {o.status for o in drain(driver.call("fetch_orders", connection=connection, since=None)).records}

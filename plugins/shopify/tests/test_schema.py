@@ -44,3 +44,29 @@ def test_the_shipped_schema_is_the_whole_published_one() -> None:
 def test_the_shipped_schema_is_generated_from_the_published_sdl() -> None:
     assert schema.introspection(schema.admin_schema()) == schema.introspection(schema.reference_schema()), (
         "the shipped schema is stale: run python -m ecom_shopify.schema")
+
+
+#: selections that shape the answer (connections, paging) rather than carry a value translate reads
+STRUCTURE = {"orders", "nodes", "edges", "node", "pageInfo", "hasNextPage", "endCursor", "lineItems", "shippingLines"}
+
+
+@pytest.mark.parametrize("name", ["ORDERS", "BULK_ORDERS(all)"])
+def test_order_reads_ask_only_for_fields_the_translation_reads(name: str) -> None:
+    """A field selected but never read is download and Shopify work for nothing (issue 13)."""
+    from pathlib import Path
+
+    from graphql import FieldNode, visit
+    from graphql.language import Visitor
+
+    import ecom_shopify.translate
+
+    source = Path(ecom_shopify.translate.__file__).read_text()
+    selected: set[str] = set()
+
+    class Fields(Visitor):
+        def enter_field(self, node: FieldNode, *_args: object) -> None:
+            selected.add(node.name.value)
+
+    visit(parse(DOCUMENTS[name]), Fields())
+    unread = sorted(f for f in selected - STRUCTURE if f"\"{f}\"" not in source)
+    assert unread == [], f"{name} asks for fields translate.py never reads: {unread}"

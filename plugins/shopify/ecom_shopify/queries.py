@@ -1,7 +1,7 @@
 """The GraphQL documents the driver sends to the Admin API, and nothing else.
 
-Every document here is validated by the tests against Shopify's published 2026-07 schema, and the
-fake Shopify serves exactly the types they touch (``admin-2026-07-subset.graphql``). The order
+Every document here is validated by the tests against Shopify's published 2026-07 schema, the
+same full schema the fake Shopify serves (``admin-2026-07.introspection.json.gz``). The order
 fields are shared text so that a paged read and a bulk operation return the same shape and go
 through the same translation; they are the fields :mod:`ecom_shopify.translate` reads and no more
 (a smaller download, less for Shopify to build), which a test holds.

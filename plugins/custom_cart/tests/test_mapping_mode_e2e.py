@@ -24,7 +24,7 @@ from ecom_custom_cart.legacy_fake import KEY, LegacyShopFake
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "custom-cart-mapping-example.toml"
 NAME, ORDERS, TRACKING = "legacy", 150, "00340434161094042557"
-IMPORTED = ("new", "paid", "awaiting payment")  # the states the fake seeds, all imported by the example's [statuses]
+IMPORTED = ("new", "paid", "awaiting payment")  # imported by the example's [statuses]; "deleted" is archived
 
 
 def run(ecom_cli, *args: str) -> dict:
@@ -71,7 +71,8 @@ def test_a_mapped_shop_end_to_end_through_the_cli(ecom_db, ecom_cli, tmp_path, m
     fake = LegacyShopFake()
     fake.seed(orders=ORDERS, products=5, seed=14)
     fake.now += timedelta(minutes=5)
-    assert {o["state"] for o in fake.orders.values()} <= set(IMPORTED)
+    kept = {i: o for i, o in fake.orders.items() if o["state"] != "deleted"}
+    assert {o["state"] for o in kept.values()} <= set(IMPORTED) and 0 < len(kept) < ORDERS
 
     with fake.serve() as url:
         with ecom_db.session() as session:
@@ -83,12 +84,13 @@ def test_a_mapped_shop_end_to_end_through_the_cli(ecom_db, ecom_cli, tmp_path, m
         first = run(ecom_cli, "sync", NAME)
         imported = first["counts"]["import_orders"]
         assert imported["failed"] == 0, first.get("errors")
-        assert imported["fetched"] == ORDERS and imported["created"] == ORDERS, first["counts"]
+        assert imported["fetched"] == ORDERS and imported["created"] == len(kept), first["counts"]
+        assert imported["skipped"] == ORDERS - len(kept), "archived (deleted) orders are read, not imported"
         with ecom_db.session() as session:
             refs = session.exec(select(m.ExternalRef.external_id).where(m.ExternalRef.kind == "order")).all()
             numbers = session.exec(select(m.Transaction.web_order_number).where(m.Transaction.integration_id.is_not(None))).all()
-        assert sorted(refs) == sorted(str(i) for i in fake.orders)
-        assert sorted(numbers) == sorted(o["ref"] for o in fake.orders.values())
+        assert sorted(refs) == sorted(str(i) for i in kept)
+        assert sorted(numbers) == sorted(o["ref"] for o in kept.values())
         reads = [r for r in fake.requests if r.method == "GET" and r.path == "/api/orders"]
         assert len(reads) == -(-ORDERS // 100), "one request per page of 100 orders"
         expected = available(ecom_db)

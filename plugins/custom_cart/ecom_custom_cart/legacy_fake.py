@@ -16,6 +16,7 @@ software that a mapping file must cope with without Python:
 - **item codes** (``LG-MUG-RED``) instead of SKUs (``MUG-RED``);
 - **statuses in its own words**: ``new``, ``awaiting payment``, ``on hold``, ``paid``,
   ``dispatched``, ``cancelled``, ``completed``, ``deleted`` and ``basket`` (an abandoned cart);
+  :meth:`LegacyShopFake.seed` makes every 25th order ``deleted`` (still listed, as shops keep them);
 - **errors** as ``{"fault": "words"}``: 404 for an unknown order or item, 422 for a value the shop
   refuses.
 
@@ -86,9 +87,10 @@ class LegacyShopFake(FakeCart):
         for sku in list(PRODUCTS)[: products or len(PRODUCTS)]:
             name, price = PRODUCTS[sku]
             self.items.setdefault(code_of(sku), {"code": code_of(sku), "title": name, "price": {"amount": price, "currency": "EUR"}, "active": True, "on_hand": rng.randint(0, 40), "changed": _stamp(self.now)})
-        for _ in range(orders):
+        for n in range(orders):
             skus = rng.sample(sorted(PRODUCTS), rng.randint(1, 3))
-            self.add_order(lines=[(sku, rng.randint(1, 3)) for sku in skus], state=rng.choice(("new", "paid", "paid", "awaiting payment")))
+            state = rng.choice(("new", "paid", "paid", "awaiting payment"))
+            self.add_order(lines=[(sku, rng.randint(1, 3)) for sku in skus], state="deleted" if n % 25 == 24 else state)
 
     def add_order(self, *, lines: list[tuple[str, int]], state: str = "paid", **changes: Any) -> dict[str, Any]:
         """Add an order buying ``(sku, quantity)`` lines; ``changes`` replace fields of the JSON."""

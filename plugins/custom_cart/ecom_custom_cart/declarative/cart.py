@@ -105,17 +105,30 @@ class MappedCart:
         self, updates: list[StatusUpdate], progress: Callable[[int, PushResult], None] | None = None
     ) -> list[PushResult]:
         write = self._need("status_push")
+        changed = self._changed_since_import(updates)
         results: list[PushResult] = []
         with self._http() as http:
             for i, update in enumerate(updates):
                 if update.kind not in write.kinds:
                     result = PushResult.failed(update.order_id, f"The mapping {self.mapping.source} sends no {update.kind!r} updates.")
+                elif update.order_id in changed:
+                    result = PushResult(ref=update.order_id, ok=True, action="unchanged",
+                                        message="Changed in the cart since it was imported: its cart status is left as it is.")
                 else:
                     result = self._send(http, write, "status_push", update.order_id, update=update.model_dump(mode="json"))
                 results.append(result)
                 if progress is not None:
                     progress(i, result)
         return results
+
+    def _changed_since_import(self, updates: list[StatusUpdate]) -> set[str]:
+        """The orders of ``cart_status`` updates that the cart changed after ``unchanged_since``
+        (read by id, as :class:`~ecom.records.StatusUpdate` asks); none when the mapping cannot read by id."""
+        since = {u.order_id: u.unchanged_since for u in updates if u.kind == "cart_status" and u.unchanged_since is not None}
+        if not since or self.mapping.orders is None or self.mapping.orders.by_id is None:
+            return set()
+        return {o.external_id for page in self.fetch_orders_by_id(list(since)) for o in page.records
+                if o.external_id in since and o.updated_at > since[o.external_id]}
 
     def push_inventory(self, levels: list[StockLevel]) -> list[PushResult]:
         write = self._need("stock_push")
@@ -128,8 +141,8 @@ class MappedCart:
         with self._http() as http:
             for product in products:
                 result = self._send(http, write, "product_push", product.sku or product.name, product=product.model_dump(mode="json"))
-                if result.ok:
-                    result = result.model_copy(update={"action": "updated" if product.external_id else "created"})
+                if result.ok and result.action != "created" and write.method != "PUT" and not product.external_id:
+                    result = result.model_copy(update={"action": "created"})  # a POST without 201: new unless it names the record
                 results.append(result)
         return results
 
@@ -151,7 +164,9 @@ class MappedCart:
             except SandboxError:
                 value = None
             external_id = None if value in (None, "") else str(value)
-        return PushResult(ref=ref, ok=True, external_id=external_id)
+        # 201 Created says a record was made; a PUT that made none answers otherwise (RFC 9110 §9.3.4)
+        action = "created" if where == "product_push" and response.status_code == 201 else "updated"
+        return PushResult(ref=ref, ok=True, action=action, external_id=external_id)
 
     # -- the pieces -----------------------------------------------------------------------
 

@@ -240,8 +240,12 @@ class FakeCart(abc.ABC):
         self._log.flush()
 
     def faulty_answer(self, kind: str, environ: dict[str, Any], start_response: Any) -> bytes:
-        """Answer a request with one of :attr:`answer_faults` (the fake's own kinds)."""
-        raise NotImplementedError(kind)
+        """Answer a request with one of :attr:`answer_faults` (the fake's own kinds).
+
+        A fake that lists kinds in :attr:`answer_faults` overrides this; the base class lists none,
+        so reaching it means a subclass declared a kind it does not serve.
+        """
+        raise TypeError(f"{type(self).__name__} lists {kind!r} in answer_faults but does not serve it (override faulty_answer)")
 
     def _garbled(self, kind: str, environ: dict[str, Any], start_response: Any) -> bytes:
         if kind not in GARBLES:

@@ -29,10 +29,10 @@ from ecom.records import (
     BadValueError, CartOrder, CartProduct, Connection, ConnectionReport, Page, PushResult, Record, StatusUpdate,
     StockLevel, WebOrderStatus, failure_text, translate_page,
 )
+from ecom.sandbox import Expression, SandboxError
 from pydantic import ValidationError
 
 from ecom_custom_cart.declarative.mapping import CartMapping, Fields, Paging, Read, Write
-from ecom_custom_cart.declarative.sandbox import Expression, SandboxError
 
 #: The most pages one listing reads: a paging rule that never ends stops here, in words.
 MAX_PAGES = 100_000

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ecom import models as m
+from ecom.drivers import keeping_alive
 from ecom.jobs.lifecycle import heartbeat
 from ecom.jobs.log import JobLog
 from ecom.plugins import Driver
@@ -45,7 +46,10 @@ class UnlockedDriver:
     Before each hook call, and before each page a fetch reads, the job's session commits (with the
     job's heartbeat): a job never holds a transaction (and SQLite's write lock, or an idle
     PostgreSQL transaction) while it waits on the cart, and a job that was taken over or cancelled
-    stops there (:class:`~ecom.jobs.lifecycle.JobLostError`) instead of talking to the cart again. Everything else is the driver's (:class:`ecom.plugins.Driver`).
+    stops there (:class:`~ecom.jobs.lifecycle.JobLostError`) instead of talking to the cart again.
+    Inside a hook call the same beat runs before each wait of :func:`ecom.drivers.poll`, so a
+    driver waiting on a cart's bulk export keeps the lease and stops when the job is cancelled.
+    Everything else is the driver's (:class:`ecom.plugins.Driver`).
     """
 
     def __init__(self, driver: Driver, session: Session, job: m.Job) -> None:
@@ -60,14 +64,16 @@ class UnlockedDriver:
 
     def call(self, hook: str, **kwargs: Any) -> Any:
         self._commit()
-        result = self._driver.call(hook, **kwargs)
+        with keeping_alive(self._commit):
+            result = self._driver.call(hook, **kwargs)
         return self._pages(result) if isinstance(result, Iterator) else result
 
     def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
         while True:
             self._commit()
             try:
-                page = next(pages)
+                with keeping_alive(self._commit):
+                    page = next(pages)
             except StopIteration:
                 return
             yield page

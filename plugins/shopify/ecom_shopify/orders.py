@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from ecom import CartOrder, Page, RetryableError, translate_page
+from ecom import CartOrder, Page, RetryableError, drivers, translate_page
 from ecom import http as ecom_http
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
@@ -105,17 +104,12 @@ def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
 
 
 def _wait(shop: Shopify, operation_id: str) -> dict[str, Any]:
-    delay, deadline = 1.0, time.monotonic() + float(shop.option("bulk_timeout", 3600))
-    while True:
-        operation = shop.query(queries.BULK_STATUS, {"id": operation_id})["bulkOperation"]
-        if operation["status"] == "COMPLETED":
-            return operation
-        if operation["status"] in BULK_DONE:
-            raise RetryableError(f"Shopify's bulk operation ended {operation['status']} ({operation.get('errorCode')})")
-        if time.monotonic() > deadline:
-            raise RetryableError(f"Shopify's bulk operation {operation_id} is still {operation['status']}")
-        ecom_http.default_sleep(delay)
-        delay = min(delay * 2, 30.0)
+    return drivers.poll(
+        lambda: shop.query(queries.BULK_STATUS, {"id": operation_id})["bulkOperation"],
+        done=lambda op: op["status"] == "COMPLETED",
+        failed=lambda op: f"ended {op['status']} ({op.get('errorCode')})" if op["status"] in BULK_DONE else None,
+        what=f"Shopify's bulk operation {operation_id}", timeout=float(shop.option("bulk_timeout", 3600)),
+    )
 
 
 def jsonl_fault(spool: IO[bytes]) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from ecom import CartProduct, Page, PushResult, RejectedError, translate_page
+from ecom import CartProduct, Page, PushResult, RejectedError, drivers, translate_page
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 from ecom_shopify.inventory import resolve_skus
@@ -49,19 +49,15 @@ def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
 def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:
     refs = shop.connection.refs
     resolve_skus(shop, [p.sku for p in products if p.sku and not (p.external_id and p.parent_id)])
-    results = []
-    for record in products:
-        ref = record.sku or record.name
+
+    def send(record: CartProduct) -> PushResult:
         variant = record.external_id or (record.sku and refs.get("variant", record.sku))
         product = record.parent_id or (record.sku and refs.get("product", record.sku))
-        try:
-            if variant and product:
-                results.append(_update(shop, record, ref, product, variant))
-            else:
-                results.append(_create(shop, record, ref))
-        except RejectedError as exc:
-            results.append(PushResult.failed(ref, str(exc)))
-    return results
+        if variant and product:
+            return _update(shop, record, record.sku or record.name, product, variant)
+        return _create(shop, record, record.sku or record.name)
+
+    return drivers.each_record(products, send, ref=lambda p: p.sku or p.name)
 
 
 def _update(shop: Shopify, record: CartProduct, ref: str, product: str, variant: str) -> PushResult:

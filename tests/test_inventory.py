@@ -735,6 +735,15 @@ def test_preview_before_the_first_sync_says_a_sync_or_products_import_binds_the_
     assert "TEE" in after.stdout
 
 
+def replace_cart(ecom_plugins, cart: MemCart, other: MemCart) -> MemCart:
+    """Serve the integration's cart kind with ``other``, carrying the same products as ``cart``."""
+    ecom_plugins.manager.pm.unregister(cart)
+    for product in cart.products.values():
+        other.add_product(product.sku, product.name)
+    ecom_plugins.register(other, name=KIND)
+    return other
+
+
 class CancellingCart(MemCart):
     """A cart whose push runs while the admin cancels the job (``ecom jobs cancel``) from elsewhere."""
 
@@ -753,11 +762,7 @@ class CancellingCart(MemCart):
 
 
 def test_a_push_by_hand_cancelled_meanwhile_stops_before_its_next_cart_call(shop, cart, ecom_plugins, ecom_cli) -> None:
-    ecom_plugins.manager.pm.unregister(cart)
-    cancelling = CancellingCart(shop)
-    for sku in ("TEE", "KIT", "BOLT", "GIFT-WRAP"):
-        cancelling.add_product(sku, sku.title())
-    ecom_plugins.register(cancelling, name=KIND)
+    cancelling = replace_cart(ecom_plugins, cart, CancellingCart(shop))
     result = ecom_cli("inventory", "push", "shop", "--batch-size", "2")
     assert result.exit_code == 4, result.output
     assert "no longer this process's to run" in result.stderr
@@ -796,11 +801,7 @@ class SlowCart(MemCart):
 
 def test_a_push_by_hand_keeps_its_job_alive_through_a_long_cart_call(shop, cart, ecom_plugins, ecom_cli, monkeypatch) -> None:
     monkeypatch.setenv("ECOM_JOB_LEASE_SECONDS", "1")
-    ecom_plugins.manager.pm.unregister(cart)
-    slow = SlowCart(shop)
-    for sku in ("TEE", "KIT", "BOLT", "GIFT-WRAP"):
-        slow.add_product(sku, sku.title())
-    ecom_plugins.register(slow, name=KIND)
+    slow = replace_cart(ecom_plugins, cart, SlowCart(shop))
     result = ecom_cli("inventory", "push", "shop")
     assert result.exit_code == 0, result.output
     assert slow.beats_seen == 1  # the heartbeat moved while the cart call was running

@@ -86,7 +86,7 @@ def test_users_add_list_password_remove(ecom_db, ecom_cli):
 
 
 def test_preview_shows_what_a_pasted_order_would_become_and_says_what_is_wrong_with_nonsense(admin):
-    from ecom.cli.integration_views import preview_lines
+    from ecom.preview import preview_lines
     from ecom.mapping import DbLookups, map_order
     from ecom.sample import sample_settings
     from ecom.testing.testcart import order_from_cart

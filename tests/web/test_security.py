@@ -189,3 +189,22 @@ def test_the_active_toggle_saves_and_refuses_an_integration_that_cannot_run(admi
             assert integrations.get(session, "toggle").active is False
     finally:
         client.close()
+
+
+def test_the_web_admin_imports_nothing_from_the_cli():
+    """The web admin and the CLI share core modules (ecom.preview, ecom.connection_test, ecom.jobs.schedule),
+    not each other's private helpers: no import of ecom.cli anywhere in ecom.web, at the top or inside a function."""
+    import ast
+    from pathlib import Path
+
+    import ecom.web
+
+    imported = []
+    for path in Path(ecom.web.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                imported += [alias.name for alias in node.names]
+    assert "ecom.integrations" in imported  # the walk sees the imports
+    assert [name for name in imported if name == "ecom.cli" or name.startswith("ecom.cli.")] == []

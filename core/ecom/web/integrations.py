@@ -27,7 +27,10 @@ from ecom import integration_checks as checks
 from ecom import integration_file, integrations
 from ecom import models as m
 from ecom.errors import ConfigError, DriverError, EcomError
+from ecom.connection_test import check_connection, report_lines
 from ecom.integration_checks import SUGGEST_LIMIT, Kind
+from ecom.jobs import schedule
+from ecom.preview import order_from_text, preview_lines, preview_order
 from ecom.integration_file import CONNECTION_FIELDS
 from ecom.settings import IntegrationSettings
 from ecom.web.auth import login_required
@@ -104,11 +107,10 @@ def _last_job(session: Session, integration: m.Integration) -> m.Job | None:
 
 
 def _next_runs(session: Session, integration: m.Integration) -> list[str] | str:
-    from ecom.cli.integrations import _next_runs, _next_runs_text
-
     settings = integrations.load_settings(session, integration)
     test = integrations.last_test(integration)
-    return _next_runs_text(settings, test, _next_runs(settings, test))
+    tested_at = test.at if test else None
+    return schedule.next_runs_text(settings.schedule, tested_at, schedule.upcoming_runs(settings.schedule, tested_at))
 
 
 @login_required
@@ -330,30 +332,17 @@ def save(request: Request) -> Response:
 
 @login_required
 def test_connection(request: Request) -> Response:
-    """Test Connection with the saved connection; the same words as ``ecom integration test``."""
-    from ecom.cli.integrations import _failure, _redact
-    from ecom.plugins import get_driver
-    from ecom.records import ConnectionReport
-
+    """Test Connection: what ``ecom integration test`` says, the success recorded."""
     name = request.path_params["name"]
     with _session(request) as session:
         item = integrations.get(session, name)
-        settings = integrations.load_settings(session, item)
-        connection = integrations.connection(item)
         try:
-            driver = get_driver(item.cart_kind)
-            report = driver.call("test_connection", connection=connection, operations=integrations.enabled_operations(settings))
-            if not isinstance(report, ConnectionReport):
-                raise DriverError(f"the {driver.info.title} driver gave no answer")
-            integrations.record_test(item, report)
+            lines, ok = report_lines(check_connection(session, item)), True
             session.commit()
-            lines = [f"Connection OK: {report.message}", *(f"{k}: {v}" for k, v in report.details.items()), *(f"Warning: {w}" for w in report.warnings)]
-            ok = True
         except DriverError as exc:
-            lines, ok = [f"Test Connection of {name!r} failed: {_failure(exc)}: {exc}"], False
+            lines, ok = [str(exc)], False
         except EcomError as exc:
             lines, ok = [f"Test Connection of {name!r} failed: {exc}"], False
-        lines = [_redact(line, connection.secrets) for line in lines]
         values = _values(session, item)
     return _editor(request, name=name, values=values, problems=[], test_result={"ok": ok, "lines": lines})
 
@@ -361,21 +350,12 @@ def test_connection(request: Request) -> Response:
 @login_required
 def preview(request: Request) -> Response:
     """Preview: a pasted canonical order, mapped with the saved settings; nothing is written."""
-    from ecom.cli.integration_views import preview_lines
-    from ecom.cli.integrations import order_from_text
-    from ecom.mapping import DbLookups, map_order
-
     name = request.path_params["name"]
     text = str(request.state.form.get("order", ""))
     with _session(request) as session:
         item = integrations.get(session, name)
         try:
-            order = order_from_text("The pasted order", text)
-            try:
-                outcome = map_order(order, integrations.load_settings(session, item), DbLookups(session, item.id))
-            finally:
-                session.rollback()
-            lines = preview_lines(outcome)
+            lines = preview_lines(preview_order(session, item, order_from_text("The pasted order", text)))
         except EcomError as exc:
             lines = str(exc).splitlines()
         values = _values(session, item)

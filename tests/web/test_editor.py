@@ -17,7 +17,7 @@ def test_save_reports_the_same_problems_as_integration_apply_and_saves_nothing(a
     try:
         page = client.get("/integrations/new").text
         form = {"csrf": csrf(page), "name": "twin", "cart": "testcart", "website_name": "Twin", "api_url": "https://",
-                **sections(page), "grid.shipping.0.cart_method": "Ground", "grid.shipping.0.method": "No Such Method"}  # fmt: skip
+                **sections(page), "grid.ship_methods.0.cart_method": "Ground", "grid.ship_methods.0.method": "No Such Method"}  # fmt: skip
         answer = client.post("/integrations/new", data=form)
     finally:
         client.close()
@@ -45,9 +45,9 @@ def test_a_grid_row_ticked_for_deletion_is_removed_and_an_empty_row_ignored(admi
     try:
         page = client.get("/integrations/grids").text
         form = {"csrf": csrf(page), "website_name": "G", "api_url": admin.cart_url, **sections(page),
-                "grid.discounts.0.cart_code": "SPRING", "grid.discounts.0.discount": "Web Discount",
-                "grid.discounts.1.cart_code": "GONE", "grid.discounts.1.discount": "Web Discount", "grid.discounts.1.delete": "on",
-                "grid.discounts.2.cart_code": "", "grid.discounts.2.discount": ""}  # fmt: skip
+                "grid.discount_codes.0.cart_code": "SPRING", "grid.discount_codes.0.discount": "Web Discount",
+                "grid.discount_codes.1.cart_code": "GONE", "grid.discount_codes.1.discount": "Web Discount", "grid.discount_codes.1.delete": "on",
+                "grid.discount_codes.2.cart_code": "", "grid.discount_codes.2.discount": ""}  # fmt: skip
         answer = client.post("/integrations/grids", data=form)
         assert answer.status_code == 200, answer.text
     finally:

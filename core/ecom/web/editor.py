@@ -134,12 +134,21 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+LABELS = {  # where the SPEC's words are not the key's
+    "general.include_buildable": "Calculate items that can be made", "general.include_on_po": "Include inventory on purchase order",
+    "general.include_vendor_qty": "Include item vendor quantity", "preferences.ship_to_match": "Ship-to match",
+    "preferences.location": "Default location", "preferences.class": "Default class",
+    "preferences.web_order_number_field": "Map web order number to", "preferences.hold_if_total_over": "Hold if total over",
+    "sales_tax.home_country": "Home country (2 letters)", "schedule.time": "Time of day",
+}  # fmt: skip
+
+
 def _field(section: str, key: str, info: Any) -> Field:
     path = f"{section}.{key}"
     annotation = _unwrap(info.annotation)
     optional = annotation is not info.annotation or not info.is_required()
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    label = key.strip("_").replace("_", " ").capitalize()
+    label = LABELS.get(path) or key.strip("_").replace("_", " ").capitalize()
     hint = info.description or ""
     if annotation is bool:
         return Field(path, label, "checkbox", hint)
@@ -148,7 +157,7 @@ def _field(section: str, key: str, info: Any) -> Field:
     if annotation is Decimal:
         return Field(path, label, "number", hint, step="any")
     if annotation is dt.time:
-        return Field(path, label, "time", hint + (" " if hint else "") + "HH:MM, UTC")
+        return Field(path, label, "time", hint)
     if origin is typing.Literal:
         return Field(path, label, "select", hint, choices=tuple(str(a) for a in args), optional=info.default is None)
     if annotation is str:
@@ -358,13 +367,13 @@ def _row(grid: Grid, rest: str, rows: list[dict[str, str]]) -> int | None:
 # --- the back office's lists -----------------------------------------------------------------
 
 
-def choices(session: Session) -> dict[str, list[str]]:
-    """The names each back-office list offers, by its label; a list too long for a menu is empty
+def choices(session: Session) -> dict[str, list[str] | None]:
+    """The names each back-office list offers, by its label; None for a list too long for a menu
     (its field is typed)."""
     kinds = {f.kind for f in ALL_FIELDS.values() if f.kind} | {c.kind for g in GRIDS.values() for c in g.columns if c.kind}
-    lists: dict[str, list[str]] = {}
+    lists: dict[str, list[str] | None] = {}
     for kind in kinds:
         column = getattr(kind.model, kind.column)
         names = list(session.exec(select(column).where(*kind.where()).order_by(column).limit(SUGGEST_LIMIT + 1)))
-        lists[kind.label] = names if len(names) <= SUGGEST_LIMIT else []
+        lists[kind.label] = names if len(names) <= SUGGEST_LIMIT else None
     return lists

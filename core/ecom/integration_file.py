@@ -419,8 +419,12 @@ def _value(raw: str, annotation: Any) -> Any:
 
 def option_value(raw: str) -> Any:
     """A driver option typed in a form, read as ``ecom integration set`` reads one: a TOML value
-    (``true``, ``12``, ``{ a = "b" }``, ``"quoted text"``), else the text as it is."""
-    return _value(raw, Any)
+    (``true``, ``12``, ``{ a = "b" }``, ``"quoted text"``), else the text as it is (also when it
+    nests too deep to read)."""
+    try:
+        return _value(raw, Any)
+    except KeyError:
+        return raw
 
 
 def option_text(value: Any) -> str:

@@ -178,3 +178,11 @@ def test_a_bad_value_is_said_beside_its_field_and_a_bad_row_beside_its_row(admin
     assert 'id="tab-schedule" class=" has-problems">Schedule (1)' in text
     with admin.session() as session:
         assert integrations.load_settings(session, integrations.get(session, "beside")).schedule.interval == 1  # nothing saved
+
+
+def test_a_driver_option_reads_back_as_it_was_shown():
+    from ecom.integration_file import option_text, option_value
+
+    for value in ("plain text", "true", "12", "", "line one\nfoo = [1", True, 12, {"shipped": "closed", "a b": {"c": 1}}, ["x", {"y": 2}]):
+        assert option_value(option_text(value)) == value
+    assert option_value("[" * 5000) == "[" * 5000  # too deep to read as TOML: kept as the text it is

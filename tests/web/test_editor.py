@@ -186,3 +186,55 @@ def test_a_driver_option_reads_back_as_it_was_shown():
     for value in ("plain text", "true", "12", "", "line one\nfoo = [1", True, 12, {"shipped": "closed", "a b": {"c": 1}}, ["x", {"y": 2}]):
         assert option_value(option_text(value)) == value
     assert option_value("[" * 5000) == "[" * 5000  # too deep to read as TOML: kept as the text it is
+
+
+class ItemListCart:
+    """A driver that learns the cart's items from the integration's own list (CartInfo.item_list)."""
+
+    @staticmethod
+    def describe_cart():  # type: ignore[no-untyped-def]
+        from ecom.testing import testcart
+
+        return testcart.INFO.model_copy(update={"kind": "itemlist", "title": "Item List Cart", "item_list": True})
+
+
+def test_the_items_tab_is_offered_for_a_cart_whose_driver_takes_an_item_list(admin):
+    from ecom import hookspecs, plugins
+
+    plugin = ItemListCart()
+    plugin.describe_cart = hookspecs.hookimpl(plugin.describe_cart)  # type: ignore[method-assign]
+    manager = plugins.get_manager()
+    manager.pm.register(plugin, name="itemlist")
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/new").text
+    finally:
+        client.close()
+        manager.pm.unregister(plugin)
+    flags = dict(re.findall(r'<option value="(\w+)" data-item-list="(yes|no)"', page))
+    assert flags == {"itemlist": "yes", "testcart": "no"}
+
+
+def test_the_cart_status_after_import_is_a_menu_of_the_carts_statuses_and_its_own_mapped_ones(admin):
+    from ecom.testing import testcart
+
+    with admin.session() as session:
+        integrations.create(session, "statuses", "testcart", website_name="S", api_url=admin.cart_url, password="tok")
+        session.commit()
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/statuses").text
+        form = {"csrf": csrf(page), "website_name": "S", "api_url": admin.cart_url, **sections(page),
+                "grid.driver_options.0.option": "status_map", "grid.driver_options.0.value": '{ "on-hold-web" = "Processing" }'}  # fmt: skip
+        form.pop("f.preferences.cart_status_after_import", None)
+        mapped = client.post("/integrations/statuses", data=form).text
+    finally:
+        client.close()
+
+    def menu(text: str) -> list[str]:
+        found = re.search(r'<select name="f.preferences.cart_status_after_import"[^>]*>(.*?)</select>', text, re.S)
+        assert found, "the cart status after import is not a menu"
+        return [html.unescape(o) for o in re.findall(r"<option[^>]*>([^<]*)</option>", found[1])]
+
+    assert menu(page) == ["(none)", *testcart.INFO.after_import_statuses]
+    assert menu(mapped)[-1] == "on-hold-web"

@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from ecom import integration_checks as checks
 from ecom.integration_checks import REFERENCES, SUGGEST_LIMIT, Kind, Problem
 from ecom.integration_file import option_text, option_value
+from ecom.records import CartInfo
 from ecom.settings import IntegrationSettings
 
 # (tab id, title, the settings sections whose fields it shows)
@@ -41,7 +42,6 @@ TABS = (
     ("items", "Custom Cart items", ()),
     ("schedule", "Schedule", ("schedule",)),
 )
-ITEM_LIST_CARTS = ("custom_cart",)  # SPEC §2: the Custom Cart items tab is the Custom Cart's only (or any cart that has rows there)
 ITEM_TABLE = "items"  # general.driver_options.items: the cart's item code → SKU (`ecom integration items`)
 
 
@@ -115,6 +115,7 @@ class Field:
     kind: Kind | None = None  # or a back-office list
     optional: bool = True
     step: str = ""  # number: "1" or "any"
+    cart_list: str = ""  # or the cart's own list (a key of :func:`cart_choices`)
 
     @property
     def name(self) -> str:
@@ -143,6 +144,9 @@ LABELS = {  # where the SPEC's words are not the key's
 }  # fmt: skip
 
 
+CART_LISTS = {"preferences.cart_status_after_import": "cart status"}
+
+
 def _field(section: str, key: str, info: Any) -> Field:
     path = f"{section}.{key}"
     annotation = _unwrap(info.annotation)
@@ -160,6 +164,8 @@ def _field(section: str, key: str, info: Any) -> Field:
         return Field(path, label, "time", hint)
     if origin is typing.Literal:
         return Field(path, label, "select", hint, choices=tuple(str(a) for a in args), optional=info.default is None)
+    if path in CART_LISTS:  # a menu when the cart's driver lists the values, else typed
+        return Field(path, label, "select", hint, cart_list=CART_LISTS[path], optional=optional)
     if annotation is str:
         return Field(path, label, "select" if path in _KIND_OF else "text", hint, kind=_KIND_OF.get(path), optional=optional)
     if origin is list and args:
@@ -365,6 +371,13 @@ def _row(grid: Grid, rest: str, rows: list[dict[str, str]]) -> int | None:
 
 
 # --- the back office's lists -----------------------------------------------------------------
+
+
+def cart_choices(info: CartInfo | None, fields: dict[str, Any], rows: dict[str, list[dict[str, str]]]) -> dict[str, list[str] | None]:
+    """The lists the cart's driver gives, by :attr:`Field.cart_list`, for the form as it stands;
+    None where any text goes."""
+    options = settings_document(fields, rows)["general"].get("driver_options", {})
+    return {"cart status": checks.after_import_statuses(info, options)}
 
 
 def choices(session: Session) -> dict[str, list[str] | None]:

@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ecom import integration_checks as checks
 from ecom import integration_file, integrations
 from ecom import models as m
 from ecom.errors import ConfigError, DriverError, EcomError
@@ -27,6 +26,7 @@ from ecom.connection_test import check_connection, report_lines
 from ecom.integration_checks import Problem
 from ecom.jobs import schedule
 from ecom.preview import order_from_text, preview_lines, preview_order
+from ecom.records import CartInfo
 from ecom.integration_file import CONNECTION_FIELDS
 from ecom.settings import IntegrationSettings
 from ecom.web import editor
@@ -43,11 +43,11 @@ def _session(request: Request) -> Session:
     return Session(request.app.state.engine, expire_on_commit=False)
 
 
-def _cart_kinds() -> dict[str, str]:
+def _cart_infos() -> dict[str, CartInfo]:
     from ecom.plugins import drivers
 
     try:
-        return {kind: driver.info.title for kind, driver in sorted(drivers().items())}
+        return {kind: driver.info for kind, driver in sorted(drivers().items())}
     except ConfigError:
         return {}
 
@@ -100,15 +100,18 @@ def _editor(request: Request, *, name: str | None, values: dict[str, Any], probl
         if item is not None:
             next_runs = _next_runs(session, item)
             last_test = integrations.last_test(item)
-    info = checks.cart_info(values["cart"]) if values["cart"] else None
+    infos = _cart_infos()
+    info = infos.get(values["cart"]) if values["cart"] else None
+    item_list_carts = [kind for kind, each in infos.items() if each.item_list]
     rows = values["grid_rows"]
     context = {
         "name": name, "values": values, "tabs": editor.TABS, "problems": problems,
-        "placed": editor.place_problems(problems, rows), "carts": _cart_kinds(), "next_runs": next_runs,
+        "placed": editor.place_problems(problems, rows), "carts": {k: i.title for k, i in infos.items()}, "next_runs": next_runs,
         "last_test": last_test, "tab": request.query_params.get("tab", "general"), "grids": editor.GRIDS,
-        "fields": editor.FIELDS, "choices": lists, "section_titles": SECTION_TITLES,
-        "field_help": info.fields.model_dump() if info else {}, "item_list_carts": editor.ITEM_LIST_CARTS,
-        "show_items": values["cart"] in editor.ITEM_LIST_CARTS or bool(rows["cart_items"] or rows["item_table"]),
+        "fields": editor.FIELDS, "choices": lists, "cart_lists": editor.cart_choices(info, values["fields"], rows),
+        "section_titles": SECTION_TITLES,
+        "field_help": info.fields.model_dump() if info else {}, "item_list_carts": item_list_carts,
+        "show_items": values["cart"] in item_list_carts or bool(rows["cart_items"] or rows["item_table"]),
         **extra,
     }  # fmt: skip
     return _render(request, "editor.html", context, status_code)

@@ -57,6 +57,7 @@ def describe_cart() -> CartInfo:
         docs_url="docs/custom-cart.md",
         required=["api_url", "password"],
         api_paths=[r"/v\d+"],
+        item_list=True,
     )
 
 

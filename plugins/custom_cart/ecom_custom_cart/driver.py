@@ -114,13 +114,11 @@ def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[Pus
 @hookimpl
 def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[PushResult]:
     items = _items(connection)
-    results: list[PushResult | None] = [None] * len(levels)
-    carried = []
+    results = drivers.Results(levels, ref=lambda level: level.sku)
     for i, level in enumerate(levels):
-        if items.carried(level.sku):
-            carried.append(i)
-        else:
-            results[i] = PushResult(ref=level.sku, ok=True, action="unchanged", message="Not carried by this cart (not in its item table).")
+        if not items.carried(level.sku):
+            results.ok(i, action="unchanged", message="Not carried by this cart (not in its item table).")
+    carried = results.open()
     sent = [levels[i].model_copy(update={"sku": items.code(levels[i].sku)}) for i in carried]
     mapped = _mapped(connection)
     if mapped is not None:
@@ -128,8 +126,8 @@ def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[Pus
     else:
         answers = _write(connection, "/stock", "levels", [s.model_dump(mode="json", exclude_none=True) for s in sent], [s.sku for s in sent])
     for i, answer in zip(carried, answers, strict=True):
-        results[i] = answer.model_copy(update={"ref": levels[i].sku})
-    return results  # type: ignore[return-value]
+        results.set(i, answer.model_copy(update={"ref": levels[i].sku}))
+    return results.done()
 
 
 @hookimpl

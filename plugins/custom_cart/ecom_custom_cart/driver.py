@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from ecom import drivers, hookimpl
 from ecom.errors import ConfigError, DriverError
-from ecom.http import CartHTTP, cart_clock, cursors, default_error_message
+from ecom.http import CartHTTP, cart_clock, cursors
 from ecom.records import (
     CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
     RecordFailure, StatusUpdate, StockLevel, WebOrderStatus, translate_page,
@@ -166,12 +166,10 @@ def client(connection: Connection) -> CartHTTP:
 
 
 def error_message(response: httpx.Response) -> str:
-    """The store's words from the protocol's error body, ``{"error": {"code", "message"}}``."""
-    try:
-        error = response.json()["error"]
-        return f"{error['message']} ({error['code']})"
-    except (ValueError, KeyError, TypeError):
-        return default_error_message(response)
+    """The store's words from the protocol's error body, ``{"error": {"code", "message"}}`` (another
+    body: :class:`~ecom.http.CartHTTP` reads it with :func:`~ecom.http.default_error_message`)."""
+    error = response.json()["error"]
+    return f"{error['message']} ({error['code']})"
 
 
 def _auth_name(connection: Connection) -> str:

@@ -1,4 +1,4 @@
-"""The helpers drivers share: per-record results, polling a cart's job, chunked batches, cached
+"""The helpers drivers share: per-record results (one at a time, or screened then batched), polling a cart's job, chunked batches, cached
 cart ids, status-map settings."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, WebOrderStatus
@@ -195,6 +195,38 @@ def test_each_record_lets_an_error_that_is_not_the_records_stop_the_write():
     with pytest.raises(AuthError):
         each_record(["A", "B"], send, ref=str)
     assert sent == ["A"]
+
+
+# -- Results ---------------------------------------------------------------------------------------
+
+
+def test_results_are_given_in_any_order_and_listed_in_the_records_order():
+    heard = []
+    results = Results(["a", "b", "c"], ref=str.upper, progress=lambda i, r: heard.append((i, r.action)))
+    results.fail(1, "no such product")  # refused before sending
+    assert results.open() == [0, 2]
+    results.ok(2, action="created", external_id="9")
+    results.set(0, PushResult(ref="A", ok=True, action="unchanged"))
+    assert results.open() == []
+    assert [(r.ref, r.ok, r.action, r.external_id, r.message) for r in results.done()] == [
+        ("A", True, "unchanged", None, None), ("B", False, "failed", None, "no such product"), ("C", True, "created", "9", None),
+    ]
+    assert heard == [(1, "failed"), (2, "created"), (0, "unchanged")]
+
+
+def test_results_refuse_a_second_result_and_a_record_left_without_one():
+    results = Results(["a", "b", "c"], ref=str.upper)
+    results.ok(0)
+    with pytest.raises(ValueError, match=r"record 0 \(A\) was given two results"):
+        results.fail(0, "late")
+    with pytest.raises(ValueError, match="2 records were given no result: B, C"):
+        results.done()
+
+
+def test_results_keep_a_failure_retryable_when_said():
+    results = Results(["a"], ref=str)
+    results.fail(0, "the note failed", retryable=True)
+    assert results.done()[0].retryable is True
 
 
 # -- poll -------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ one is gone. This module holds those patterns so that a driver only says how to 
 :func:`resolve_refs` and :func:`retry_stale_refs` for cached ids, and :func:`status_table` for the
 setting that maps a cart's custom order statuses to the six web order statuses;
 :func:`each_record` for writes sent one record at a time, each record's refusal being its own
-failed result; :func:`poll` for a bulk export or a background job the cart runs, waited for with
+failed result; :class:`Results` for writes that screen records first and send the rest in
+batches, each result filled in when it is known; :func:`poll` for a bulk export or a background job the cart runs, waited for with
 backoff while the running sync job keeps its lease and stops when it is cancelled.
 """
 
@@ -57,6 +58,56 @@ def each_record(
         if progress is not None:
             progress(i, result)
     return results
+
+
+class Results:
+    """The results of one write hook, one slot per record, filled in any order: the records the
+    driver refuses before sending (a bad id, a location the cart lacks), then the cart's batch
+    answers for the rest. ``ref(record)`` names each record in its result; ``progress(i, result)``
+    (``push_status``'s argument) hears each one as soon as it is given.
+
+    A slot is given one result: a second is a driver bug (:class:`ValueError`), and so is a slot
+    left empty when :meth:`done` is asked for the list.
+    """
+
+    def __init__(
+        self,
+        records: Sequence[T],
+        *,
+        ref: Callable[[T], str],
+        progress: Callable[[int, PushResult], None] | None = None,
+    ) -> None:
+        self.records, self._ref, self._progress = records, ref, progress
+        self._slots: list[PushResult | None] = [None] * len(records)
+
+    def set(self, i: int, result: PushResult) -> None:
+        """Record ``result`` as record ``i``'s."""
+        if self._slots[i] is not None:
+            raise ValueError(f"record {i} ({self._ref(self.records[i])}) was given two results")
+        self._slots[i] = result
+        if self._progress is not None:
+            self._progress(i, result)
+
+    def ok(self, i: int, **fields: Any) -> None:
+        """Record ``i`` done: a :class:`~ecom.records.PushResult` naming it, with ``fields``
+        (``action``, ``external_id``, ``message``)."""
+        self.set(i, PushResult(ref=self._ref(self.records[i]), ok=True, **fields))
+
+    def fail(self, i: int, message: str, *, retryable: bool = False) -> None:
+        """Record ``i`` failed, for the reason ``message`` (the cart's words, or the driver's)."""
+        self.set(i, PushResult.failed(self._ref(self.records[i]), message, retryable=retryable))
+
+    def open(self) -> list[int]:
+        """The records without a result yet, by index, in order."""
+        return [i for i, result in enumerate(self._slots) if result is None]
+
+    def done(self) -> list[PushResult]:
+        """One result per record, in the records' order. :raises ValueError: one has none."""
+        missing = self.open()
+        if missing:
+            names = ", ".join(self._ref(self.records[i]) for i in missing[:5])
+            raise ValueError(f"{len(missing)} records were given no result: {names}")
+        return list(self._slots)  # type: ignore[arg-type]
 
 
 class PollTimeout(RetryableError):

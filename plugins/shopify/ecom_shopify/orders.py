@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from ecom import CartOrder, Page, RetryableError, drivers, translate_page
 from ecom import http as ecom_http
+from ecom.graphql import all_nodes
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 
@@ -66,18 +67,15 @@ def _page(raws: list[dict[str, Any]]) -> Page[CartOrder]:
 
 def _paged(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
     variables = {"query": query, "lines": int(shop.option("line_page_size", 10))}
-    for page in shop.pages(queries.ORDERS, "orders", int(shop.option("page_size", 5)), variables):
+    for page in shop.pages(queries.ORDERS, "orders", variables, first=int(shop.option("page_size", 5))):
         yield _page([_complete_lines(shop, raw) for raw in page["nodes"]])
 
 
 def _complete_lines(shop: Shopify, raw: dict[str, Any]) -> dict[str, Any]:
     """The order with every line item, reading the ones past the first page."""
-    items = raw["lineItems"]
-    while items["pageInfo"]["hasNextPage"]:
-        more = shop.query(queries.ORDER_LINES, {"id": raw["id"], "after": items["pageInfo"]["endCursor"]})
-        rest = more["order"]["lineItems"]
-        items = {"pageInfo": rest["pageInfo"], "nodes": items["nodes"] + rest["nodes"]}
-    return {**raw, "lineItems": items}
+    more = lambda after: shop.query(queries.ORDER_LINES, {"id": raw["id"], "after": after})["order"]["lineItems"]  # noqa: E731
+    nodes = all_nodes(raw["lineItems"], more)
+    return {**raw, "lineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": nodes}}
 
 
 def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:

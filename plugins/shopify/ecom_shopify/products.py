@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ecom import CartProduct, Page, PushResult, RejectedError, drivers, translate_page
+from ecom.graphql import all_nodes
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 from ecom_shopify.inventory import resolve_skus
@@ -27,7 +28,7 @@ PRODUCT_PAGE_SIZE = 9
 
 def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
     first = int(shop.option("product_page_size", PRODUCT_PAGE_SIZE))
-    for page in shop.pages(queries.PRODUCTS, "products", first, {"query": search(since)}):
+    for page in shop.pages(queries.PRODUCTS, "products", {"query": search(since)}, first=first):
         rows = [{"product": p, "variant": v} for p in page["nodes"] for v in _variants(shop, p)]
         yield translate_page(
             rows,
@@ -37,13 +38,8 @@ def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
 
 
 def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
-    variants = product["variants"]
-    found = list(variants["nodes"])
-    while variants["pageInfo"]["hasNextPage"]:
-        variables = {"id": product["id"], "after": variants["pageInfo"]["endCursor"]}
-        variants = shop.query(queries.PRODUCT_VARIANTS, variables)["product"]["variants"]
-        found += variants["nodes"]
-    return found
+    more = lambda after: shop.query(queries.PRODUCT_VARIANTS, {"id": product["id"], "after": after})["product"]["variants"]  # noqa: E731
+    return all_nodes(product["variants"], more)
 
 
 def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:

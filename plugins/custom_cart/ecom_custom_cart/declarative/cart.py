@@ -24,7 +24,7 @@ from urllib.parse import quote
 import httpx
 from ecom.drivers import chunks, each_record, status_table
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError
-from ecom.http import CartHTTP, cart_clock, default_error_message
+from ecom.http import CartHTTP, cart_clock
 from ecom.records import (
     BadValueError, CartOrder, CartProduct, Connection, ConnectionReport, Page, PushResult, Record, StatusUpdate,
     StockLevel, WebOrderStatus, failure_text, translate_page,
@@ -191,14 +191,10 @@ class MappedCart:
         )
 
     def _cart_words(self, response: httpx.Response) -> str:
-        if self.mapping.error_message is not None:
-            try:
-                words = self.mapping.error_message(**self._answer(response))
-            except (SandboxError, ValueError):
-                words = None
-            if words:
-                return str(words)[:500]
-        return default_error_message(response)
+        """The mapping's ``errors.message`` (when it fails or gives nothing, CartHTTP reads the body
+        with :func:`~ecom.http.default_error_message`)."""
+        words = self.mapping.error_message(**self._answer(response)) if self.mapping.error_message else None
+        return str(words or "")[:500]
 
     def _answer(self, response: httpx.Response) -> dict[str, Any]:
         try:

@@ -203,3 +203,51 @@ def test_admin_flow_in_a_browser(admin, browser):
     browser.get(admin.url + "/jobs")
     find("#jobs")
     shot("jobs")
+
+
+def test_a_custom_cart_integration_gets_its_items_tab_in_a_browser(admin, browser):
+    """The Custom Cart items tab (SPEC §2) appears when the cart chosen is one whose driver takes an
+    item list, and the rows typed there are the integration's cart items once saved."""
+    custom_cart = pytest.importorskip("ecom_custom_cart", reason="the Custom Cart driver is not installed")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from ecom import integrations, plugins
+
+    manager = plugins.get_manager()
+    manager.pm.register(custom_cart, name="custom_cart")
+    wait = WebDriverWait(browser, WAIT)
+
+    def find(css: str):
+        return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    try:
+        browser.get(admin.url + "/integrations/new")
+        if "/login" in browser.current_url:
+            find("#username").send_keys(USER)
+            find("#password").send_keys(PASSWORD)
+            find("#login").click()
+        find("#f-name").send_keys("legacy shop")
+        assert not find("#tab-items").is_displayed()  # no cart chosen yet
+        Select(find("#f-cart")).select_by_value("custom_cart")
+        wait.until(lambda b: b.find_element(By.ID, "tab-items").is_displayed())
+        find("#f-website_name").send_keys("Legacy Shop")
+        find("#f-api_url").send_keys("https://legacy.example.com/ecom")
+        find("#f-password").send_keys("not-a-real-token")
+        show_tab(browser, "items")
+        skus = sorted(admin.fake.skus())[:2]
+        for index, sku in enumerate(skus):
+            if index:
+                find("#add-cart_items").click()
+            Select(browser.find_element(By.NAME, f"grid.cart_items.{index}.sku")).select_by_visible_text(sku)
+            browser.find_element(By.NAME, f"grid.cart_items.{index}.cart_id").send_keys(f"L-{index + 1}")
+        if (shots := screenshots_dir()) is not None:
+            browser.save_screenshot(str(shots / "editor-items.png"))
+        find("#save").click()
+        assert "Created integration 'legacy shop'" in find("#message").text
+        with admin.session() as session:
+            saved = integrations.load_settings(session, integrations.get(session, "legacy shop"))
+        assert [(i.sku, i.cart_id) for i in saved.general.cart_items] == [(skus[0], "L-1"), (skus[1], "L-2")]
+    finally:
+        manager.pm.unregister(custom_cart)

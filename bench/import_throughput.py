@@ -86,12 +86,18 @@ def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-un
             db_url = db.database_url(POSTGRES).rsplit("/", 1)[0] + f"/{name}"
         db.init(db_url)
         engine = db.open_engine(db_url)
+        statements = [0]
         with Session(engine, expire_on_commit=False) as session:
             seed_back_office(session, skus)
             integration = integrations.create(session, "bench", "testcart", api_url=url, password=token, settings=sample_settings())
             integrations.activate(session, integration)
             session.commit()
             job = lifecycle.create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": ["import_orders"]})
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def count(*_args):  # type: ignore[no-untyped-def]
+            statements[0] += 1
+
         start = time.perf_counter()
         job = run_job(engine, job.id)
         seconds = time.perf_counter() - start
@@ -103,7 +109,7 @@ def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-un
     stop.set()
     server.join()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result.send((seconds, waited[0], counts, peak_mb, job.status.value))
+    result.send((seconds, waited[0], counts, peak_mb, job.status.value, statements[0]))
 
 
 def postgres_available() -> bool:
@@ -120,16 +126,20 @@ def main(sizes: list[int]) -> None:
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     print("orders/s: orders read per second of the whole job; ecom/s: the same without the time spent")
     print("waiting for the fake cart's pages (its own sorting and JSON), i.e. ecom's map + write rate.")
-    print(f"{'backend':<11}{'orders':>8}{'created':>9}{'seconds':>9}{'waiting':>9}{'orders/s':>10}{'ecom/s':>8}{'peak RSS MB':>13}  status")
+    print("stmts/order: SQL statements the job sent per order read (round trips; independent of the load).")
+    header = f"{'backend':<11}{'orders':>8}{'created':>9}{'seconds':>9}{'waiting':>9}{'orders/s':>10}{'ecom/s':>8}"
+    print(f"{header}{'stmts/order':>13}{'peak RSS MB':>13}  status")
     for backend in backends:
         for n in sizes:
             recv, send = multiprocessing.Pipe(duplex=False)
             proc = multiprocessing.Process(target=run_import, args=(backend, n, send))
             proc.start()
-            seconds, waited, counts, peak, status = recv.recv()
+            seconds, waited, counts, peak, status, statements = recv.recv()
             proc.join()
             rate, own = counts["fetched"] / seconds, counts["fetched"] / (seconds - waited)
-            print(f"{backend:<11}{n:>8}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}{peak:>13.0f}  {status}", flush=True)
+            per_order = statements / counts["fetched"]
+            row = f"{backend:<11}{n:>8}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}"
+            print(f"{row}{per_order:>13.2f}{peak:>13.0f}  {status}", flush=True)
     if "postgresql" not in backends:
         print("(PostgreSQL not reachable: skipped)")
 

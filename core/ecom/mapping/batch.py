@@ -67,6 +67,14 @@ class KnownShipTo:
     country: str | None
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    """SQLite's ``lower()``: ASCII letters only (``Élan`` stays ``Élan``)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def _rank(customer: Known) -> tuple[bool, int]:
     """Rows written first: those in the database by id, then the staged ones in the order staged."""
     return customer.id < 0, abs(customer.id)
@@ -84,6 +92,8 @@ class BatchLookups:
 
     def __init__(self, base: DbLookups, orders: list[CartOrder], prefs: Preferences) -> None:
         self.base = base
+        # staged rows are matched with the database's lower(), so they match exactly what they will once written
+        self._lower = _ascii_lower if base.session.connection().dialect.name == "sqlite" else str.lower
         self._found: dict[tuple[str, str], Known | None] = {}  # (rule, key) -> first match in the database
         self._named: dict[str, Known | None] = {}
         self._by_id: dict[int, Known] = {}
@@ -192,15 +202,16 @@ class BatchLookups:
     def _staged_match(self, rule: str, key: str) -> Known | None:
         """The first customer matching ``key`` among those staged (or, by name and postal code,
         among the customers of the ship-tos staged), as the database would match them."""
+        lower = self._lower
         if rule == "email":
-            return next((c for c in self._staged if (c.email or "").lower() == key), None)
+            return next((c for c in self._staged if c.email is not None and lower(c.email) == key), None)
         if rule == "company":
-            return next((c for c in self._staged if (c.company or "").strip(" ").lower() == key), None)
+            return next((c for c in self._staged if c.company is not None and lower(c.company.strip(" ")) == key), None)
         if rule == "cart_id":
             return self._cart_ids.get(key)
         name, _, postal = key.partition("|")
-        owners = (self._by_id[s.customer_id] for s in self._staged_ship_tos if (s.postal_code or "").lower() == postal)
-        return min((c for c in owners if c.name.lower() == name), key=_rank, default=None)
+        owners = (self._by_id[s.customer_id] for s in self._staged_ship_tos if s.postal_code is not None and lower(s.postal_code) == postal)
+        return min((c for c in owners if lower(c.name) == name), key=_rank, default=None)
 
     def find_ship_to(self, customer: str, key: str) -> int | None:
         known = self._customer_named(customer)

@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import select
 
 from ecom import models as m
 from ecom.db import is_conflict
@@ -47,6 +50,9 @@ PHASE = "import_orders"
 OVERLAP = dt.timedelta(minutes=10)
 #: kept-aside orders asked for per ``fetch_orders_by_id`` call (the driver pages them further)
 RETRY_CHUNK = 500
+
+#: an order's binding as the import reads it: ``external_id``, ``local_id`` (its transaction), ``data``
+Binding = sa.Row[Any]
 
 #: what import_one says about an order: None when it is stored (now or before) or deliberately
 #: skipped, else why it failed
@@ -176,7 +182,7 @@ def import_batch(
     aside = aside or {}
     before = run.log.snapshot()
     try:
-        with run.session.connection().begin_nested():
+        with run.session.connection().begin_nested(), run.log.held():  # the batch's events: one insert
             seen = BatchLookups(lookups, batch, run.settings.preferences)
             writer = BatchWriter(run.session, run.integration_id, names, seen)
             results = [import_one(run, order, seen, names, bound.get(order.external_id), writer, aside.get(order.external_id))
@@ -193,13 +199,13 @@ def import_batch(
                 for order in batch]
 
 
-def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, m.ExternalRef]:
+def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, Binding]:
     """The bindings of those of these cart orders imported before (one query for a batch)."""
-    query = select(m.ExternalRef).where(
-        m.ExternalRef.integration_id == run.integration_id, m.ExternalRef.kind == ORDER,
-        col(m.ExternalRef.external_id).in_(external_ids),
+    refs = m.ExternalRef.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(refs.external_id, refs.local_id, refs.data).where(
+        refs.integration_id == run.integration_id, refs.kind == ORDER, refs.external_id.in_(external_ids),
     )
-    return {ref.external_id: ref for ref in run.session.exec(query)}
+    return {row.external_id: row for row in run.session.connection().execute(query)}
 
 
 def identity(order: CartOrder) -> dict[str, str]:
@@ -211,7 +217,7 @@ def identity(order: CartOrder) -> dict[str, str]:
     return {"customer": who, "total": str(order.total)}
 
 
-def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | None:
+def reused_id(run: JobRun, order: CartOrder, binding: Binding) -> str | None:
     """Why ``order`` is not the order bound to its cart id, or None when it is that order.
 
     The same cart id with another order number, or with both another buyer and another total, is
@@ -235,7 +241,7 @@ def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | No
 
 
 def import_one(
-    run: JobRun, order: CartOrder, lookups: Lookups, names: Names, binding: m.ExternalRef | None,
+    run: JobRun, order: CartOrder, lookups: Lookups, names: Names, binding: Binding | None,
     batch: BatchWriter | None, kept: m.FailedOrder | None = None,
 ) -> Failure:
     """Import one order; None when it is stored (now or before) or deliberately skipped, else why

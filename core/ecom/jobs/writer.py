@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -145,10 +146,27 @@ def _insert_many(session: Session, model: type, rows: list[dict[str, Any]], *ret
     if not rows:
         return []
     table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        statement = _unnest_insert(table, tuple(rows[0]))
+        if returning:
+            statement = statement.returning(*(table.c[c] for c in returning))
+        result = connection.execute(statement, {name: [row[name] for row in rows] for name in rows[0]})
+        return result.all() if returning else []
     if not returning:
-        session.connection().execute(table.insert(), rows)
+        connection.execute(table.insert(), rows)
         return []
-    return session.connection().execute(table.insert().returning(*(table.c[c] for c in returning)), rows).all()
+    return connection.execute(table.insert().returning(*(table.c[c] for c in returning)), rows).all()
+
+
+@functools.cache
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
+    """``INSERT INTO table (columns) SELECT unnest(:column), ...``: PostgreSQL inserts any number of
+    rows given one array per column. The statement's text never changes, so psycopg parses it
+    once and the server plans it once (an executemany would be one INSERT per row, and a
+    multi-row VALUES a new statement for every number of rows)."""
+    arrays = (sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type))) for name in columns)
+    return table.insert().from_select(list(columns), sa.select(*arrays))
 
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone")
@@ -483,7 +501,19 @@ def _number(session: Session, transactions: list[tuple[int, m.TransactionType]])
     if not transactions:
         return
     table = m.Transaction.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        table.update().where(table.c.id == sa.bindparam("row_id")),
-        [{"row_id": txn_id, "number": f"{PREFIX[kind]}-{txn_id:06d}"} for txn_id, kind in transactions],
-    )
+    numbers = [{"row_id": txn_id, "number": f"{PREFIX[kind]}-{txn_id:06d}"} for txn_id, kind in transactions]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one statement, not one UPDATE per row (see _unnest_insert)
+        connection.execute(_unnest_numbering(), {"row_id": [n["row_id"] for n in numbers], "number": [n["number"] for n in numbers]})
+    else:
+        connection.execute(table.update().where(table.c.id == sa.bindparam("row_id")), numbers)
+
+
+@functools.cache
+def _unnest_numbering() -> sa.Update:
+    table = m.Transaction.__table__  # type: ignore[attr-defined]
+    given = sa.select(
+        sa.func.unnest(sa.bindparam("row_id", type_=postgresql.ARRAY(table.c.id.type))).label("row_id"),
+        sa.func.unnest(sa.bindparam("number", type_=postgresql.ARRAY(table.c.number.type))).label("number"),
+    ).subquery("given")
+    return table.update().where(table.c.id == given.c.row_id).values(number=given.c.number)

@@ -20,6 +20,7 @@ insert fail (a name taken meanwhile), the whole batch goes again order by order
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -65,6 +66,11 @@ class KnownShipTo:
     city: str | None
     postal_code: str | None
     country: str | None
+
+    @functools.cached_property
+    def key(self) -> str:
+        """Its address as ship-to matching compares it (:func:`ecom.mapping.customers.address_key`)."""
+        return normalise(self.name, self.line1, self.city, self.postal_code, self.country)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -218,7 +224,7 @@ class BatchLookups:
         if known is None:
             return None
         for s in self._ship_tos_of(known.id):
-            if normalise(s.name, s.line1, s.city, s.postal_code, s.country) == key:
+            if s.key == key:
                 return s.id
         return None
 

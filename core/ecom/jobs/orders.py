@@ -31,7 +31,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
-
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 

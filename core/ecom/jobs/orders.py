@@ -200,11 +200,16 @@ def import_batch(
 
 def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, Binding]:
     """The bindings of those of these cart orders imported before (one query for a batch)."""
-    refs = m.ExternalRef.__table__.c  # type: ignore[attr-defined]
-    query = sa.select(refs.external_id, refs.local_id, refs.data).where(
-        refs.integration_id == run.integration_id, refs.kind == ORDER, refs.external_id.in_(external_ids),
-    )
-    return {row.external_id: row for row in run.session.connection().execute(query)}
+    found = run.session.connection().execute(_BOUND, {"integration": run.integration_id, "ids": external_ids})
+    return {row.external_id: row for row in found}
+
+
+_REFS = m.ExternalRef.__table__.c  # type: ignore[attr-defined]
+# built once, the ids an expanding parameter (a list written in costs a new cache key per call)
+_BOUND = sa.select(_REFS.external_id, _REFS.local_id, _REFS.data).where(
+    _REFS.integration_id == sa.bindparam("integration"), _REFS.kind == ORDER,
+    _REFS.external_id.in_(sa.bindparam("ids", expanding=True)),
+)
 
 
 def identity(order: CartOrder) -> dict[str, str]:

@@ -44,6 +44,30 @@ _CUSTOMER = (_C.id, _C.name, _C.taxable)
 #: per matching rule: what a customer is matched on, as the database computes it (the same
 #: expressions as :class:`DbLookups`' statements, so both find the same customers)
 _KEYS = {"email": sa.func.lower(_C.email), "company": sa.func.lower(sa.func.trim(_C.company))}
+# Built once, the lists as expanding parameters: a list written into a statement costs SQLAlchemy
+# a new cache key of every value on every call.
+_WANTED = sa.bindparam("keys", expanding=True)
+_NAME, _POSTAL = sa.func.lower(_C.name), sa.func.lower(_T.postal_code)
+_BY_KEY = {
+    rule: sa.select(*_CUSTOMER, key.label("key")).where(key.in_(_WANTED)).order_by(_C.id) for rule, key in _KEYS.items()
+}
+_BY_CART_ID = (
+    sa.select(*_CUSTOMER, _R.external_id.label("key"))
+    .join(m.ExternalRef.__table__, _R.local_id == _C.id)  # type: ignore[attr-defined]
+    .where(_R.integration_id == sa.bindparam("integration"), _R.kind == "customer", _R.external_id.in_(_WANTED))
+    .order_by(_C.id)
+)
+_BY_NAME_POSTAL = (
+    sa.select(*_CUSTOMER, _NAME.label("n"), _POSTAL.label("p"))
+    .join(m.ShipTo.__table__, _T.customer_id == _C.id)  # type: ignore[attr-defined]
+    .where(_NAME.in_(sa.bindparam("names", expanding=True)), _POSTAL.in_(sa.bindparam("postals", expanding=True)))
+    .order_by(_C.id)
+)
+_SHIP_TOS = (
+    sa.select(_T.id, _T.customer_id, _T.name, _T.line1, _T.city, _T.postal_code, _T.country)
+    .where(_T.customer_id.in_(_WANTED)).order_by(_T.id)
+)
+_TAKEN = sa.select(_C.name).where(_C.name.in_(_WANTED))
 
 
 @dataclass
@@ -137,26 +161,18 @@ class BatchLookups:
     def _read_keys(self, rule: str, keys: list[str]) -> None:
         for key in keys:
             self._found[(rule, key)] = None
-        if rule in _KEYS:
-            statement = sa.select(*_CUSTOMER, _KEYS[rule].label("key")).where(_KEYS[rule].in_(keys))
-            rows = [(row.key, row) for row in self._execute(statement.order_by(_C.id))]
+        if rule in _BY_KEY:
+            rows = [(row.key, row) for row in self._execute(_BY_KEY[rule], {"keys": keys})]
         elif rule == "cart_id":
-            statement = (
-                sa.select(*_CUSTOMER, _R.external_id.label("key"))
-                .join(m.ExternalRef.__table__, _R.local_id == _C.id)  # type: ignore[attr-defined]
-                .where(_R.integration_id == self.base.integration_id, _R.kind == "customer", _R.external_id.in_(keys))
-            )
-            rows = [(row.key, row) for row in self._execute(statement.order_by(_C.id))]
+            found = self._execute(_BY_CART_ID, {"keys": keys, "integration": self.base.integration_id})
+            rows = [(row.key, row) for row in found]
         elif rule == "name_postal":  # "name|postal code": a customer by name with a ship-to at that postal code
             parts = {key: key.partition("|")[::2] for key in keys}
             by_parts = {part: key for key, part in parts.items()}
-            name, postal = sa.func.lower(_C.name), sa.func.lower(_T.postal_code)
-            statement = (
-                sa.select(*_CUSTOMER, name.label("n"), postal.label("p"))
-                .join(m.ShipTo.__table__, _T.customer_id == _C.id)  # type: ignore[attr-defined]
-                .where(name.in_(sorted({n for n, _ in parts.values()})), postal.in_(sorted({p for _, p in parts.values()})))
-            )
-            rows = [(by_parts.get((row.n, row.p)), row) for row in self._execute(statement.order_by(_C.id))]
+            found = self._execute(_BY_NAME_POSTAL, {
+                "names": sorted({n for n, _ in parts.values()}), "postals": sorted({p for _, p in parts.values()}),
+            })
+            rows = [(by_parts.get((row.n, row.p)), row) for row in found]
         else:
             raise ValueError(f"unknown customer matching rule {rule!r}")
         for key, row in rows:
@@ -172,8 +188,7 @@ class BatchLookups:
         for chunk in chunks(customer_ids, IN_CHUNK):
             for customer_id in chunk:
                 self._ship_tos[customer_id] = []
-            statement = sa.select(_T.id, _T.customer_id, _T.name, _T.line1, _T.city, _T.postal_code, _T.country)
-            for row in self._execute(statement.where(_T.customer_id.in_(chunk)).order_by(_T.id)):
+            for row in self._execute(_SHIP_TOS, {"keys": chunk}):
                 self._ship_tos[row.customer_id].append(KnownShipTo(*row))
 
     def _customer_named(self, name: str) -> Known | None:
@@ -248,7 +263,7 @@ class BatchLookups:
         """Those of ``names`` a customer has, in the database or staged."""
         unknown = [name for name in names if name not in self._taken]
         for chunk in chunks(unknown, IN_CHUNK):
-            taken = set(self._execute(sa.select(_C.name).where(_C.name.in_(chunk))).scalars())
+            taken = set(self._execute(_TAKEN, {"keys": chunk}).scalars())
             self._taken.update((name, name in taken) for name in chunk)
         return {name for name in names if self._taken[name]}
 

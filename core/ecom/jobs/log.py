@@ -5,11 +5,14 @@ as the merchant knows it (order number, SKU), the rule or the cart's own words, 
 record itself so ``ecom jobs retry`` can run it again. Events are written in the job's database
 transaction (outside any per-order savepoint, so an order that rolls back keeps its error); counts
 are kept in memory and saved on the job with every commit. What a job reports is what it stored.
+Inside :meth:`JobLog.held` (a batch of orders), events wait and are inserted together, in one
+statement, when the block ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -28,6 +31,7 @@ class JobLog:
         self.errors = self.warnings = 0
         self._counts: dict[str, dict[str, int]] = _copy(job.counts or {})
         self._saved = _copy(self._counts)
+        self._held: list[dict[str, Any]] | None = None
         event.listen(session, "before_commit", self._save_counts)
         event.listen(session, "after_rollback", self._forget_unsaved_counts)
 
@@ -64,13 +68,25 @@ class JobLog:
         if self._progress:
             self._progress(phase, dict(self._counts[phase]))
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the events logged in the block and insert them together when it ends; if it
+        raises, they are dropped (the caller takes back the block's work and its counts)."""
+        self._held = []
+        try:
+            yield
+            if self._held:
+                self.session.connection().execute(m.JobEvent.__table__.insert(), self._held)  # type: ignore[attr-defined]
+        finally:
+            self._held = None
+
     def _event(self, level: m.EventLevel, phase: str, ref: str | None, message: str, rule: str | None, payload: Any) -> None:
-        table = m.JobEvent.__table__  # type: ignore[attr-defined]
-        self.session.connection().execute(
-            table.insert(),
-            {"job_id": self.job.id, "level": level, "phase": phase, "record_ref": ref, "rule": rule,
-             "message": message, "payload": payload, "created_at": m.utcnow()},
-        )
+        row = {"job_id": self.job.id, "level": level, "phase": phase, "record_ref": ref, "rule": rule,
+               "message": message, "payload": payload, "created_at": m.utcnow()}
+        if self._held is not None:
+            self._held.append(row)
+        else:
+            self.session.connection().execute(m.JobEvent.__table__.insert(), row)  # type: ignore[attr-defined]
 
     def error(self, phase: str, ref: str | None, message: str, *, rule: str | None = None, payload: Any = None) -> None:
         self.errors += 1

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import select
 
 from ecom import models as m
 from ecom.db import is_conflict
@@ -38,14 +40,18 @@ from ecom.drivers import chunks
 from ecom.jobs import state
 from ecom.jobs.context import JobRun
 from ecom.jobs.lifecycle import heartbeat
-from ecom.jobs.writer import ORDER, AlreadyImported, Names, Rows, batch_retried, write_order
-from ecom.mapping import DbLookups, map_order
+from ecom.jobs.writer import ORDER, AlreadyImported, BatchWriter, Names, batch_retried, write_order
+from ecom.mapping import DbLookups, Lookups, map_order
+from ecom.mapping.batch import BatchLookups
 from ecom.records import CartOrder, Page
 
 PHASE = "import_orders"
 OVERLAP = dt.timedelta(minutes=10)
 #: kept-aside orders asked for per ``fetch_orders_by_id`` call (the driver pages them further)
 RETRY_CHUNK = 500
+
+#: an order's binding as the import reads it: ``external_id``, ``local_id`` (its transaction), ``data``
+Binding = sa.Row[Any]
 
 #: what import_one says about an order: None when it is stored (now or before) or deliberately
 #: skipped, else why it failed
@@ -164,21 +170,23 @@ def import_batch(
     """Import a batch; for each order, None when it is stored (now or before) or deliberately
     skipped, else why it failed.
 
-    The fast way first: the whole batch in one savepoint, its rows inserted together. If any write
-    in it fails (a race with another process, a row the database refuses), the savepoint takes the
-    batch back and it goes again order by order, each in its own savepoint, so the failure is that
-    one order's. ``aside`` holds the orders kept aside: a dismissed one the cart has not changed
-    is skipped.
+    The fast way first: the whole batch in one savepoint, the back office read for the whole batch
+    at once (:class:`~ecom.mapping.batch.BatchLookups`) and its rows inserted together
+    (:class:`~ecom.jobs.writer.BatchWriter`). If any write in it fails (a race with another
+    process, a row the database refuses), the savepoint takes the batch back and it goes again
+    order by order, each in its own savepoint, so the failure is that one order's. ``aside``
+    holds the orders kept aside: a dismissed one the cart has not changed is skipped.
     """
     bound = bound_orders(run, [order.external_id for order in batch])
     aside = aside or {}
     before = run.log.snapshot()
-    rows = Rows()
     try:
-        with run.session.connection().begin_nested():
-            results = [import_one(run, order, lookups, names, bound.get(order.external_id), rows, aside.get(order.external_id))
+        with run.session.connection().begin_nested(), run.log.held():  # the batch's events: one insert
+            seen = BatchLookups(lookups, batch, run.settings.preferences)
+            writer = BatchWriter(run.session, run.integration_id, names, seen)
+            results = [import_one(run, order, seen, names, bound.get(order.external_id), writer, aside.get(order.external_id))
                        for order in batch]
-            rows.insert(run.session)
+            writer.write()
         return results
     except Exception as exc:  # noqa: BLE001 - retried order by order below, where each failure is named
         if is_conflict(exc):
@@ -190,13 +198,18 @@ def import_batch(
                 for order in batch]
 
 
-def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, m.ExternalRef]:
+def bound_orders(run: JobRun, external_ids: list[str]) -> dict[str, Binding]:
     """The bindings of those of these cart orders imported before (one query for a batch)."""
-    query = select(m.ExternalRef).where(
-        m.ExternalRef.integration_id == run.integration_id, m.ExternalRef.kind == ORDER,
-        col(m.ExternalRef.external_id).in_(external_ids),
-    )
-    return {ref.external_id: ref for ref in run.session.exec(query)}
+    found = run.session.connection().execute(_BOUND, {"integration": run.integration_id, "ids": external_ids})
+    return {row.external_id: row for row in found}
+
+
+_REFS = m.ExternalRef.__table__.c  # type: ignore[attr-defined]
+# built once, the ids an expanding parameter (a list written in costs a new cache key per call)
+_BOUND = sa.select(_REFS.external_id, _REFS.local_id, _REFS.data).where(
+    _REFS.integration_id == sa.bindparam("integration"), _REFS.kind == ORDER,
+    _REFS.external_id.in_(sa.bindparam("ids", expanding=True)),
+)
 
 
 def identity(order: CartOrder) -> dict[str, str]:
@@ -208,7 +221,7 @@ def identity(order: CartOrder) -> dict[str, str]:
     return {"customer": who, "total": str(order.total)}
 
 
-def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | None:
+def reused_id(run: JobRun, order: CartOrder, binding: Binding) -> str | None:
     """Why ``order`` is not the order bound to its cart id, or None when it is that order.
 
     The same cart id with another order number, or with both another buyer and another total, is
@@ -232,14 +245,15 @@ def reused_id(run: JobRun, order: CartOrder, binding: m.ExternalRef) -> str | No
 
 
 def import_one(
-    run: JobRun, order: CartOrder, lookups: DbLookups, names: Names, binding: m.ExternalRef | None,
-    rows: Rows | None, kept: m.FailedOrder | None = None,
+    run: JobRun, order: CartOrder, lookups: Lookups, names: Names, binding: Binding | None,
+    batch: BatchWriter | None, kept: m.FailedOrder | None = None,
 ) -> Failure:
     """Import one order; None when it is stored (now or before) or deliberately skipped, else why
     it failed (an error on the job, naming the order).
 
-    With ``rows`` (the batch's fast way) a write that fails raises, for the batch to go again one
-    order at a time; without, the order is written in its own savepoint and a failure is its error.
+    With ``batch`` (the batch's fast way) the order is staged there and a write that fails raises,
+    for the batch to go again one order at a time; without, the order is written in its own
+    savepoint and a failure is its error.
     """
     log, session = run.log, run.session
     log.count(PHASE, "fetched")
@@ -266,10 +280,10 @@ def import_one(
         for note in outcome.errors:
             log.error(PHASE, order.number, note.message, rule=note.rule, payload=payload)
         return "; ".join(note.message for note in outcome.errors) or "the mapping refused it"
-    if rows is not None:
-        write_order(
-            run.session, run.integration_id, outcome.draft, cart_updated_at=order.updated_at.isoformat(),
-            new_item_group=run.settings.general.import_product_group, names=names, rows=rows, identity=identity(order),
+    if batch is not None:
+        batch.add(
+            outcome.draft, cart_updated_at=order.updated_at.isoformat(),
+            new_item_group=run.settings.general.import_product_group, identity=identity(order),
         )
         log.count(PHASE, "created")
         return None

@@ -1,17 +1,22 @@
 """The writer (OCA's binder + synchronizer's last step): a mapped order becomes rows, exactly once.
 
-:func:`write_order` creates the transaction with its lines, payments and custom field values, the
+An order is written as its transaction with its lines, payments and custom field values, the
 customer and ship-to when new, and the bindings (cart order id → transaction, cart customer id →
-customer), all inside the caller's database transaction. The order's binding is inserted first and
-is unique in the database per (integration, kind, external id), so an order can be written only
-once, even by two processes racing: the loser gets :class:`AlreadyImported` before writing anything.
+customer), all inside the caller's database transaction. The order's binding is unique in the
+database per (integration, kind, external id), so an order can be written only once, even by two
+processes racing: the loser's insert of the binding fails (:class:`AlreadyImported`) and its
+savepoint takes back everything written with it.
+
+A job writes its orders a batch at a time (:class:`BatchWriter`: one multi-row insert per table,
+``RETURNING`` the new ids, about a dozen statements per batch); an order written alone, as when a
+batch goes again order by order, goes through :func:`write_order` (a few statements).
 
 Two imports writing the same new customers at once (PostgreSQL) write each batch in one order
 (:func:`lock_order`) and run a batch again when the database gives it up in a deadlock
 (:func:`batch_retried`), so no order fails for it.
 
-It writes with SQL inserts rather than ORM objects (a few statements per order, no flush of a
-unit of work): importing is the hot path (see ``bench/import_throughput.py``).
+It writes with SQL inserts rather than ORM objects (no flush of a unit of work): importing is the
+hot path (see ``bench/import_throughput.py``).
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ecom import db
 from ecom import models as m
-from ecom.mapping.draft import CustomerChoice, LineDraft, TransactionDraft
+from ecom.mapping.batch import BatchLookups
+from ecom.mapping.customers import customer_names
+from ecom.mapping.draft import CustomerChoice, LineDraft, NewCustomer, TransactionDraft
 from ecom.records import CartAddress, CartOrder
 
 ORDER, CUSTOMER = "order", "customer"
@@ -132,27 +140,45 @@ def _insert(session: Session, model: type, values: dict[str, Any]) -> int:
     return session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
 
 
-def _insert_many(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]
+def _insert_many(session: Session, model: type, rows: list[dict[str, Any]], *returning: str) -> list[Any]:
+    """Insert ``rows`` in one statement (every row with the same keys); the ``returning`` columns
+    of the rows inserted, when asked (in no particular order: match them on a unique key)."""
+    if not rows:
+        return []
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        statement = _unnest_insert(table, tuple(rows[0]))
+        if returning:
+            statement = statement.returning(*(table.c[c] for c in returning))
+        result = connection.execute(statement, {name: [row[name] for row in rows] for name in rows[0]})
+        return result.all() if returning else []
+    if not returning:
+        connection.execute(table.insert(), rows)
+        return []
+    return connection.execute(table.insert().returning(*(table.c[c] for c in returning)), rows).all()
+
+
+@functools.cache
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
+    """``INSERT INTO table (columns) SELECT unnest(:column), ...``: PostgreSQL inserts any number of
+    rows given one array per column. The statement's text never changes, so psycopg parses it
+    once and the server plans it once (an executemany would be one INSERT per row, and a
+    multi-row VALUES a new statement for every number of rows)."""
+    arrays = (sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type))) for name in columns)
+    return table.insert().from_select(list(columns), sa.select(*arrays))
+
+
+ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone")
 
 
 def _address_fields(prefix: str, address: CartAddress | None) -> dict[str, Any]:
-    if address is None:
-        return {}
-    fields = {
-        f"{prefix}_name": address.name or None,
-        f"{prefix}_company": address.company,
-        f"{prefix}_line1": address.line1,
-        f"{prefix}_line2": address.line2,
-        f"{prefix}_city": address.city,
-        f"{prefix}_state": address.state,
-        f"{prefix}_postal_code": address.postal_code,
-        f"{prefix}_country": address.country,
-        f"{prefix}_phone": address.phone,
-    }
+    """The transaction's columns for ``address`` (all of them, None without an address, so every
+    row of a batch has the same keys)."""
+    fields = {f"{prefix}_{field}": getattr(address, field) if address else None for field in ADDRESS_FIELDS}
+    fields[f"{prefix}_name"] = fields[f"{prefix}_name"] or None
     if prefix == "bill":
-        fields["bill_email"] = address.email
+        fields["bill_email"] = address.email if address else None
     return fields
 
 
@@ -165,6 +191,23 @@ def _free_name(session: Session, column: Any, where: Any, candidates: list[str])
     return next(name for name in candidates[1:] if name not in taken)
 
 
+def _customer_row(names: Names, new: NewCustomer, name: str) -> dict[str, Any]:
+    return {
+        "name": name, "email": new.email, "company": new.company, "phone": new.phone,
+        "first_name": new.first_name, "last_name": new.last_name,
+        "customer_type_id": names.id(m.CustomerType, new.customer_type),
+        "sales_rep_id": names.id(m.SalesRep, new.sales_rep),
+        "sales_tax_code_id": names.id(m.SalesTaxCode, new.sales_tax_code),
+        "item_sales_tax_id": names.id(m.ItemSalesTax, new.item_sales_tax),
+        "taxable": new.taxable,
+    }
+
+
+def _customer_ref(integration_id: int, cart_id: str, customer_id: int) -> dict[str, Any]:
+    return {"integration_id": integration_id, "kind": CUSTOMER, "external_id": cart_id, "local_id": customer_id,
+            "data": {}, "updated_at": m.utcnow()}
+
+
 def _customer_id(session: Session, names: Names, integration_id: int, choice: CustomerChoice) -> int:
     if choice.action != "create":
         found = session.connection().execute(sa.select(m.Customer.id).where(m.Customer.name == choice.name)).scalar()
@@ -173,30 +216,13 @@ def _customer_id(session: Session, names: Names, integration_id: int, choice: Cu
         return found
     new = choice.new
     assert new is not None
-    hint = [f"{new.name} ({new.email})"] if new.email and new.email != new.name else []
-    name = _free_name(session, m.Customer.name, sa.true(), [new.name, *hint, *(f"{new.name} ({n})" for n in range(2, 200))])
-    customer_id = _insert(
-        session,
-        m.Customer,
-        {
-            "name": name, "email": new.email, "company": new.company, "phone": new.phone,
-            "first_name": new.first_name, "last_name": new.last_name,
-            "customer_type_id": names.id(m.CustomerType, new.customer_type),
-            "sales_rep_id": names.id(m.SalesRep, new.sales_rep),
-            "sales_tax_code_id": names.id(m.SalesTaxCode, new.sales_tax_code),
-            "item_sales_tax_id": names.id(m.ItemSalesTax, new.item_sales_tax),
-            "taxable": new.taxable,
-        },
-    )
+    name = _free_name(session, m.Customer.name, sa.true(), customer_names(new.name, new.email))
+    customer_id = _insert(session, m.Customer, _customer_row(names, new, name))
     refs = m.ExternalRef.__table__.c  # type: ignore[attr-defined]
     if new.cart_id and session.connection().execute(
         sa.select(refs.id).where(refs.integration_id == integration_id, refs.kind == CUSTOMER, refs.external_id == new.cart_id)
     ).first() is None:
-        _insert(
-            session, m.ExternalRef,
-            {"integration_id": integration_id, "kind": CUSTOMER, "external_id": new.cart_id, "local_id": customer_id,
-             "data": {}, "updated_at": m.utcnow()},
-        )
+        _insert(session, m.ExternalRef, _customer_ref(integration_id, new.cart_id, customer_id))
     return customer_id
 
 
@@ -206,20 +232,24 @@ def _customer_by_name(session: Session, name: str | None) -> int | None:
     return session.connection().execute(sa.select(m.Customer.id).where(m.Customer.name == name)).scalar()
 
 
-def _ship_to_id(session: Session, customer_id: int, fallback_name: str, address: CartAddress) -> int:
+def _ship_to_names(fallback_name: str, address: CartAddress) -> list[str]:
+    """The names a new ship-to may take, best first: the addressee, then with the street, then numbered."""
     wanted = address.name or address.company or fallback_name
     candidates = [wanted] + ([f"{wanted}, {address.line1}"] if address.line1 else [])
-    candidates += [f"{wanted} ({n})" for n in range(2, 200)]
-    name = _free_name(session, m.ShipTo.name, m.ShipTo.customer_id == customer_id, candidates)
-    return _insert(
-        session,
-        m.ShipTo,
-        {
-            "customer_id": customer_id, "name": name, "company": address.company, "line1": address.line1,
-            "line2": address.line2, "city": address.city, "state": address.state,
-            "postal_code": address.postal_code, "country": address.country, "phone": address.phone,
-        },
-    )
+    return candidates + [f"{wanted} ({n})" for n in range(2, 200)]
+
+
+def _ship_to_row(customer_id: int, name: str, address: CartAddress) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id, "name": name, "company": address.company, "line1": address.line1,
+        "line2": address.line2, "city": address.city, "state": address.state,
+        "postal_code": address.postal_code, "country": address.country, "phone": address.phone,
+    }
+
+
+def _ship_to_id(session: Session, customer_id: int, fallback_name: str, address: CartAddress) -> int:
+    name = _free_name(session, m.ShipTo.name, m.ShipTo.customer_id == customer_id, _ship_to_names(fallback_name, address))
+    return _insert(session, m.ShipTo, _ship_to_row(customer_id, name, address))
 
 
 def _line_item_id(session: Session, names: Names, line: LineDraft, group_id: int | None) -> int | None:
@@ -235,105 +265,224 @@ def _line_item_id(session: Session, names: Names, line: LineDraft, group_id: int
     return item_id
 
 
-class Rows:
-    """Rows of several orders' lines, payments, custom field values and bindings, inserted together.
+def _transaction_row(
+    names: Names, integration_id: int, draft: TransactionDraft, customer_id: int, ship_to_id: int | None,
+    accounting_customer_id: int | None,
+) -> dict[str, Any]:
+    now = m.utcnow()
+    return {
+        "type": m.TransactionType(draft.type), "number": _pending_number(integration_id, draft.cart_order_id),
+        "date": draft.date, "customer_id": customer_id, "ship_to_id": ship_to_id, "status": draft.status,
+        "accounting_customer_id": accounting_customer_id,
+        "hold": draft.hold, "web_order_number": draft.web_order_number, "integration_id": integration_id,
+        "location_id": names.id(m.Location, draft.location), "class_id": names.id(m.TransactionClass, draft.class_),
+        "ship_method_id": names.id(m.ShipMethod, draft.ship_method),
+        "sales_tax_code_id": names.id(m.SalesTaxCode, draft.sales_tax_code),
+        "item_sales_tax_id": names.id(m.ItemSalesTax, draft.item_sales_tax),
+        "freight_item_sales_tax_id": names.id(m.ItemSalesTax, draft.freight_sales_tax),
+        "subtotal": draft.subtotal, "freight": draft.freight, "tax": draft.tax, "total": draft.total,
+        "currency": draft.currency, "created_at": now, "updated_at": now,
+        **_address_fields("bill", draft.bill_to), **_address_fields("ship", draft.ship_to.address),
+    }
 
-    The writer inserts each order's customer, ship-to and transaction at once (the next order's
-    mapping must see a customer the previous one created) and keeps the rest here, so a batch of
-    orders costs one multi-row insert per table instead of one per order.
+
+def _pending_number(integration_id: int, cart_order_id: str) -> str:
+    """A new transaction's number until it has an id (unique: one transaction per cart order)."""
+    return f"pending-{integration_id}-{cart_order_id}"
+
+
+#: the tables of an order's rows that only point at its transaction, in the order inserted
+CHILDREN = (m.TransactionLine, m.Payment, m.CustomFieldValue, m.ExternalRef)
+
+
+def _child_rows(
+    session: Session, names: Names, integration_id: int, draft: TransactionDraft, txn_id: int, *,
+    cart_updated_at: str, new_item_group: str | None, identity: dict[str, str] | None,
+) -> dict[type, list[dict[str, Any]]]:
+    """The order's lines, payments, custom field values and binding (the binding last)."""
+    group_id = names.id(m.ItemGroup, new_item_group)
+    return {
+        m.TransactionLine: [
+            {
+                "transaction_id": txn_id, "line_no": n, "kind": m.LineKind(line.kind),
+                "item_id": _line_item_id(session, names, line, group_id), "description": line.description,
+                "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount, "taxable": line.taxable,
+                "item_sales_tax_id": names.id(m.ItemSalesTax, line.item_sales_tax),
+            }
+            for n, line in enumerate(draft.lines, start=1)
+        ],
+        m.Payment: [
+            {"transaction_id": txn_id, "payment_method_id": names.id(m.PaymentMethod, p.method),
+             "term_id": names.id(m.Term, p.term), "amount": Decimal(p.amount), "reference": p.reference}
+            for p in draft.payments
+        ],
+        m.CustomFieldValue: [
+            {"transaction_id": txn_id, "custom_field_id": names.id(m.CustomField, field), "value": value}
+            for field, value in draft.custom_fields.items()
+        ],
+        m.ExternalRef: [
+            {"integration_id": integration_id, "kind": ORDER, "external_id": draft.cart_order_id, "local_id": txn_id,
+             "updated_at": m.utcnow(),
+             "data": {"number": draft.web_order_number, "cart_updated_at": cart_updated_at, **(identity or {})}}
+        ],
+    }
+
+
+def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -> None:
+    """Insert orders' lines, payments, custom field values and bindings, a statement per table.
+
+    :raises AlreadyImported: an order's binding exists (another process imported it meanwhile).
     """
-
-    def __init__(self) -> None:
-        self.by_table: dict[type, list[dict[str, Any]]] = {
-            m.TransactionLine: [], m.Payment: [], m.CustomFieldValue: [], m.ExternalRef: []
-        }
-        self.transactions: list[int] = []
-
-    def insert(self, session: Session) -> None:
-        """Insert what was kept and number the transactions.
-
-        :raises AlreadyImported: an order's binding exists (another process imported it meanwhile).
-        """
-        for model, rows in self.by_table.items():
-            try:
-                _insert_many(session, model, rows)
-            except IntegrityError as exc:
-                if model is not m.ExternalRef:
-                    raise
-                raise AlreadyImported(", ".join(r["data"]["number"] for r in rows)) from exc
-        number_transactions(session, self.transactions)
+    for model in CHILDREN:
+        try:
+            _insert_many(session, model, rows[model])
+        except IntegrityError as exc:
+            if model is not m.ExternalRef:
+                raise
+            raise AlreadyImported(", ".join(r["data"]["number"] for r in rows[model])) from exc
 
 
 def write_order(
     session: Session, integration_id: int, draft: TransactionDraft, *, cart_updated_at: str,
-    new_item_group: str | None = None, names: Names | None = None, rows: Rows | None = None,
-    identity: dict[str, str] | None = None,
+    new_item_group: str | None = None, names: Names | None = None, identity: dict[str, str] | None = None,
 ) -> int:
-    """Write ``draft`` and its bindings in the caller's database transaction (and savepoint).
+    """Write ``draft`` and its bindings in the caller's database transaction (and savepoint), alone.
 
-    Returns the new transaction's id. With ``rows``, the order's lines, payments, custom field
-    values and binding are kept there for the caller to insert with a batch (:meth:`Rows.insert`);
-    without, they are inserted now and the transaction numbered. The order's binding goes in last:
-    if another process bound the order meanwhile, the unique binding fails and the caller's
-    savepoint takes back everything written for it. ``names`` is a cache to share across a job.
-    ``identity`` (the cart's customer and total) is kept on the binding, so a cart id that comes
-    back for a different order is told apart from the same order changed.
+    Returns the new transaction's id, numbered. The order's binding goes in last: if another
+    process bound the order meanwhile, the unique binding fails and the caller's savepoint takes
+    back everything written for it. ``names`` is a cache to share across a job. ``identity``
+    (the cart's customer and total) is kept on the binding, so a cart id that comes back for a
+    different order is told apart from the same order changed. (A batch of orders is written by
+    :class:`BatchWriter`, in a few statements.)
 
-    :raises AlreadyImported: the order is bound already (at once when ``rows`` is None).
+    :raises AlreadyImported: the order is bound already.
     """
     names = names or Names(session)
-    now = m.utcnow()
     customer_id = _customer_id(session, names, integration_id, draft.customer)
     ship_to_id = draft.ship_to.existing_id
     if draft.ship_to.action == "create" and draft.ship_to.address is not None:
         ship_to_id = _ship_to_id(session, customer_id, draft.customer.name, draft.ship_to.address)
-
-    txn_id = _insert(
-        session,
-        m.Transaction,
-        {
-            "type": m.TransactionType(draft.type), "number": f"pending-{integration_id}-{draft.cart_order_id}",
-            "date": draft.date, "customer_id": customer_id, "ship_to_id": ship_to_id, "status": draft.status,
-            "accounting_customer_id": _customer_by_name(session, draft.accounting_customer),
-            "hold": draft.hold, "web_order_number": draft.web_order_number, "integration_id": integration_id,
-            "location_id": names.id(m.Location, draft.location), "class_id": names.id(m.TransactionClass, draft.class_),
-            "ship_method_id": names.id(m.ShipMethod, draft.ship_method),
-            "sales_tax_code_id": names.id(m.SalesTaxCode, draft.sales_tax_code),
-            "item_sales_tax_id": names.id(m.ItemSalesTax, draft.item_sales_tax),
-            "freight_item_sales_tax_id": names.id(m.ItemSalesTax, draft.freight_sales_tax),
-            "subtotal": draft.subtotal, "freight": draft.freight, "tax": draft.tax, "total": draft.total,
-            "currency": draft.currency, "created_at": now, "updated_at": now,
-            **_address_fields("bill", draft.bill_to), **_address_fields("ship", draft.ship_to.address),
-        },
-    )
-    kept = rows if rows is not None else Rows()
-    group_id = names.id(m.ItemGroup, new_item_group)
-    kept.by_table[m.TransactionLine] += [
-        {
-            "transaction_id": txn_id, "line_no": n, "kind": m.LineKind(line.kind),
-            "item_id": _line_item_id(session, names, line, group_id), "description": line.description,
-            "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount, "taxable": line.taxable,
-            "item_sales_tax_id": names.id(m.ItemSalesTax, line.item_sales_tax),
-        }
-        for n, line in enumerate(draft.lines, start=1)
-    ]
-    kept.by_table[m.Payment] += [
-        {"transaction_id": txn_id, "payment_method_id": names.id(m.PaymentMethod, p.method),
-         "term_id": names.id(m.Term, p.term), "amount": Decimal(p.amount), "reference": p.reference}
-        for p in draft.payments
-    ]
-    kept.by_table[m.CustomFieldValue] += [
-        {"transaction_id": txn_id, "custom_field_id": names.id(m.CustomField, field), "value": value}
-        for field, value in draft.custom_fields.items()
-    ]
-    kept.by_table[m.ExternalRef].append(
-        {"integration_id": integration_id, "kind": ORDER, "external_id": draft.cart_order_id, "local_id": txn_id,
-         "updated_at": now, "data": {"number": draft.web_order_number, "cart_updated_at": cart_updated_at, **(identity or {})}}
-    )
-    kept.transactions.append(txn_id)
-    if rows is None:
-        kept.insert(session)
+    accounting_id = _customer_by_name(session, draft.accounting_customer)
+    txn_id = _insert(session, m.Transaction, _transaction_row(names, integration_id, draft, customer_id, ship_to_id, accounting_id))
+    _insert_children(session, _child_rows(
+        session, names, integration_id, draft, txn_id,
+        cart_updated_at=cart_updated_at, new_item_group=new_item_group, identity=identity,
+    ))
+    number_transactions(session, [txn_id])
     return txn_id
+
+
+class BatchWriter:
+    """A batch of orders' drafts, written together: one multi-row insert per table.
+
+    :meth:`add` stages an order: its new customer and ship-to take provisional ids from
+    ``lookups`` (:class:`~ecom.mapping.batch.BatchLookups`), so the next orders of the batch match
+    them as rows written; its transaction and the rest wait here. :meth:`write` inserts the
+    customers, their bindings, the ship-tos, the transactions (``RETURNING`` their ids, which
+    replace the provisional ones), then the lines, payments, custom field values and the orders'
+    bindings, and numbers the transactions: about a dozen statements for the batch, whatever its
+    size. All of it in the caller's savepoint: if one insert fails, the savepoint takes back the
+    whole batch, for the caller to write it again order by order.
+    """
+
+    def __init__(self, session: Session, integration_id: int, names: Names, lookups: BatchLookups) -> None:
+        self.session, self.integration_id, self.names, self.lookups = session, integration_id, names, lookups
+        self.customers: list[tuple[int, dict[str, Any], str | None]] = []  # provisional id, row, cart id
+        self.ship_tos: list[tuple[int, dict[str, Any]]] = []
+        self.transactions: list[dict[str, Any]] = []
+        self.children: dict[type, list[dict[str, Any]]] = {model: [] for model in CHILDREN}
+
+    def add(
+        self, draft: TransactionDraft, *, cart_updated_at: str, new_item_group: str | None = None,
+        identity: dict[str, str] | None = None,
+    ) -> None:
+        """Stage ``draft`` (see :func:`write_order`)."""
+        customer_id = self._customer(draft.customer)
+        ship_to_id = draft.ship_to.existing_id
+        if draft.ship_to.action == "create" and draft.ship_to.address is not None:
+            ship_to_id = self._ship_to(customer_id, draft.customer.name, draft.ship_to.address)
+        accounting_id = self.lookups.customer_id(draft.accounting_customer) if draft.accounting_customer else None
+        self.transactions.append(_transaction_row(self.names, self.integration_id, draft, customer_id, ship_to_id, accounting_id))
+        txn_id = -len(self.transactions)
+        rows = _child_rows(
+            self.session, self.names, self.integration_id, draft, txn_id,
+            cart_updated_at=cart_updated_at, new_item_group=new_item_group, identity=identity,
+        )
+        for model in CHILDREN:
+            self.children[model] += rows[model]
+
+    def _customer(self, choice: CustomerChoice) -> int:
+        if choice.action != "create":
+            found = self.lookups.customer_id(choice.name)
+            if found is None:  # deleted between mapping and writing
+                raise LookupError(f"customer {choice.name!r} no longer exists")
+            return found
+        new = choice.new
+        assert new is not None
+        candidates = customer_names(new.name, new.email)
+        taken = self.lookups.taken_customer_names(candidates[:1])  # usually free: asked alone first
+        if taken:
+            taken |= self.lookups.taken_customer_names(candidates[1:])
+        row = _customer_row(self.names, new, next(name for name in candidates if name not in taken))
+        customer_id = self.lookups.add_customer(row, new.cart_id)
+        self.customers.append((customer_id, row, new.cart_id))
+        return customer_id
+
+    def _ship_to(self, customer_id: int, fallback_name: str, address: CartAddress) -> int:
+        taken = self.lookups.ship_to_names(customer_id)
+        name = next(name for name in _ship_to_names(fallback_name, address) if name not in taken)
+        row = _ship_to_row(customer_id, name, address)
+        ship_to_id = self.lookups.add_ship_to(row)
+        self.ship_tos.append((ship_to_id, row))
+        return ship_to_id
+
+    def write(self) -> None:
+        """Insert everything staged (see the class).
+
+        :raises AlreadyImported: an order's binding exists (another process imported it meanwhile).
+        """
+        session = self.session
+        inserted = dict(_insert_many(session, m.Customer, [row for _, row, _ in self.customers], "name", "id"))
+        customers = {provisional: inserted[row["name"]] for provisional, row, _ in self.customers}
+        self._bind_customers(customers)
+
+        rows = [{**row, "customer_id": customers.get(row["customer_id"], row["customer_id"])} for _, row in self.ship_tos]
+        inserted = {(c, n): i for c, n, i in _insert_many(session, m.ShipTo, rows, "customer_id", "name", "id")}
+        ship_tos = {provisional: inserted[(row["customer_id"], row["name"])]
+                    for (provisional, _), row in zip(self.ship_tos, rows, strict=True)}
+
+        rows = [
+            {**row, "customer_id": customers.get(row["customer_id"], row["customer_id"]),
+             "ship_to_id": ship_tos.get(row["ship_to_id"], row["ship_to_id"]),
+             "accounting_customer_id": customers.get(row["accounting_customer_id"], row["accounting_customer_id"])}
+            for row in self.transactions
+        ]
+        numbers = dict(_insert_many(session, m.Transaction, rows, "number", "id"))
+        transactions = {-n: numbers[row["number"]] for n, row in enumerate(rows, start=1)}
+        _insert_children(session, {
+            model: [{**row, key: transactions[row[key]]} for row in self.children[model]]
+            for model, key in zip(CHILDREN, ("transaction_id", "transaction_id", "transaction_id", "local_id"), strict=True)
+        })
+        _number(session, [(transactions[-n], row["type"]) for n, row in enumerate(rows, start=1)])
+
+    def _bind_customers(self, customers: dict[int, int]) -> None:
+        """Bind each new customer to its cart id, unless the cart id is bound already (the first one wins)."""
+        wanted: dict[str, int] = {}
+        for provisional, _, cart_id in self.customers:
+            if cart_id:
+                wanted.setdefault(cart_id, customers[provisional])
+        if not wanted:
+            return
+        refs = m.ExternalRef.__table__.c  # type: ignore[attr-defined]
+        bound = set(self.session.connection().execute(
+            sa.select(refs.external_id).where(
+                refs.integration_id == self.integration_id, refs.kind == CUSTOMER, refs.external_id.in_(list(wanted))
+            )
+        ).scalars())
+        _insert_many(self.session, m.ExternalRef, [
+            _customer_ref(self.integration_id, cart_id, customer_id)
+            for cart_id, customer_id in wanted.items() if cart_id not in bound
+        ])
 
 
 def number_transactions(session: Session, ids: list[int]) -> None:
@@ -342,8 +491,29 @@ def number_transactions(session: Session, ids: list[int]) -> None:
         return
     table = m.Transaction.__table__  # type: ignore[attr-defined]
     rows = session.connection().execute(sa.select(table.c.id, table.c.type).where(table.c.id.in_(ids))).all()
-    prefix = {m.TransactionType.SALES_ORDER: "SO", m.TransactionType.SHIP_DOC: "SD"}
-    session.connection().execute(
-        table.update().where(table.c.id == sa.bindparam("row_id")),
-        [{"row_id": row.id, "number": f"{prefix[m.TransactionType(row.type)]}-{row.id:06d}"} for row in rows],
-    )
+    _number(session, [(row.id, m.TransactionType(row.type)) for row in rows])
+
+
+PREFIX = {m.TransactionType.SALES_ORDER: "SO", m.TransactionType.SHIP_DOC: "SD"}
+
+
+def _number(session: Session, transactions: list[tuple[int, m.TransactionType]]) -> None:
+    if not transactions:
+        return
+    table = m.Transaction.__table__  # type: ignore[attr-defined]
+    numbers = [{"row_id": txn_id, "number": f"{PREFIX[kind]}-{txn_id:06d}"} for txn_id, kind in transactions]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one statement, not one UPDATE per row (see _unnest_insert)
+        connection.execute(_unnest_numbering(), {"row_id": [n["row_id"] for n in numbers], "number": [n["number"] for n in numbers]})
+    else:
+        connection.execute(table.update().where(table.c.id == sa.bindparam("row_id")), numbers)
+
+
+@functools.cache
+def _unnest_numbering() -> sa.Update:
+    table = m.Transaction.__table__  # type: ignore[attr-defined]
+    given = sa.select(
+        sa.func.unnest(sa.bindparam("row_id", type_=postgresql.ARRAY(table.c.id.type))).label("row_id"),
+        sa.func.unnest(sa.bindparam("number", type_=postgresql.ARRAY(table.c.number.type))).label("number"),
+    ).subquery("given")
+    return table.update().where(table.c.id == given.c.row_id).values(number=given.c.number)

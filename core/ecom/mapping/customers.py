@@ -28,11 +28,17 @@ def _full_name(order: CartOrder) -> str:
     return (customer.name if customer else "") or (billing.name if billing else "")
 
 
+def order_email(order: CartOrder) -> str | None:
+    """The buyer's email: the cart customer's, else the billing (or shipping) address's."""
+    customer, billing = order.customer, order.billing or order.shipping
+    return (customer.email if customer else None) or (billing.email if billing else None)
+
+
 def match_key(order: CartOrder, rule: str) -> str | None:
     """The value ``order`` is matched on under ``rule``, normalised; None when it has none."""
     customer, billing = order.customer, order.billing or order.shipping
     if rule == "email":
-        email = (customer.email if customer else None) or (billing.email if billing else None)
+        email = order_email(order)
         return email.strip().lower() if email and email.strip() else None
     if rule == "cart_id":
         return customer.external_id if customer and customer.external_id else None
@@ -50,8 +56,27 @@ def new_customer_name(order: CartOrder) -> str:
     """The name a new customer gets: company, else full name, else email, else the order number."""
     customer, billing = order.customer, order.billing or order.shipping
     company = (billing.company if billing else None) or (customer.company if customer else None)
-    email = (customer.email if customer else None) or (billing.email if billing else None)
+    email = order_email(order)
     return next((n.strip() for n in (company, _full_name(order), email) if n and n.strip()), f"Web customer {order.number}")
+
+
+def customer_names(name: str, email: str | None) -> list[str]:
+    """The names a new customer may take, best first: its own name, then with its email (when it
+    has one other than the name), then numbered. The first one free is used."""
+    hint = [f"{name} ({email})"] if email and email != name else []
+    return [name, *hint, *(f"{name} ({n})" for n in range(2, 200))]
+
+
+def customer_key(order: CartOrder, prefs: Preferences) -> tuple[str, str | None, str]:
+    """The rule and key :func:`choose_customer` looks the order's customer up by (no key: nothing
+    to match), and how, in words: the integration's rule, else full name and postal code."""
+    rule = prefs.customer_match
+    key = match_key(order, rule)
+    how = f"by {RULE_WORDS[rule]}"
+    if key is None and rule != "name_postal":
+        rule, key = "name_postal", match_key(order, "name_postal")
+        how = f"no {RULE_WORDS[prefs.customer_match]} on the order, so by {RULE_WORDS[rule]}"
+    return rule, key, how
 
 
 def choose_customer(
@@ -65,12 +90,7 @@ def choose_customer(
         kind = "taxable" if taxable else "non-taxable"
         return CustomerChoice(action="proxy", name=proxy, rule=f"{kind} proxy (use proxy on orders)")
 
-    rule = prefs.customer_match
-    key = match_key(order, rule)
-    how = f"by {RULE_WORDS[rule]}"
-    if key is None and rule != "name_postal":
-        rule, key = "name_postal", match_key(order, "name_postal")
-        how = f"no {RULE_WORDS[prefs.customer_match]} on the order, so by {RULE_WORDS[rule]}"
+    rule, key, how = customer_key(order, prefs)
     if key is not None:
         found = lookups.find_customer(rule, key)
         if found is not None:
@@ -78,7 +98,7 @@ def choose_customer(
     customer, billing = order.customer, order.billing or order.shipping
     new = NewCustomer(
         name=new_customer_name(order),
-        email=(customer.email if customer else None) or (billing.email if billing else None),
+        email=order_email(order),
         company=(billing.company if billing else None) or (customer.company if customer else None),
         phone=(customer.phone if customer else None) or (billing.phone if billing else None),
         first_name=(customer.first_name if customer else None) or (billing.first_name if billing else None),

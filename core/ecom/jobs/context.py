@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,11 +44,19 @@ class JobRun:
 class UnlockedDriver:
     """The integration's driver, called only between database transactions.
 
-    Before each hook call, and before each page a fetch reads, the job's session commits (with the
-    job's heartbeat): a job never holds a transaction (and SQLite's write lock, or an idle
-    PostgreSQL transaction) while it waits on the cart, and a job that was taken over or cancelled
-    stops there (:class:`~ecom.jobs.lifecycle.JobLostError`) instead of talking to the cart again. Everything else is the driver's (:class:`ecom.plugins.Driver`).
+    Before each hook call, and before each page a fetch hands over, the job's session commits
+    (with the job's heartbeat): a job never holds a transaction (and SQLite's write lock, or an
+    idle PostgreSQL transaction) while it waits on the cart, and a job that was taken over or
+    cancelled stops there (:class:`~ecom.jobs.lifecycle.JobLostError`) instead of taking another
+    page. Everything else is the driver's (:class:`ecom.plugins.Driver`).
+
+    The pages of a fetch are read ahead (:class:`ReadAhead`, ``read_ahead`` pages at most): the
+    cart is asked for the next page while the job writes the last one, so a sync takes about the
+    longer of reading and writing rather than their sum.
     """
+
+    #: pages read ahead of the job (0: each page is asked for only when the job wants it)
+    read_ahead = 1
 
     def __init__(self, driver: Driver, session: Session, job: m.Job) -> None:
         self._driver, self._session, self._job = driver, session, job
@@ -64,10 +74,82 @@ class UnlockedDriver:
         return self._pages(result) if isinstance(result, Iterator) else result
 
     def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
-        while True:
-            self._commit()
+        reader = ReadAhead(pages, self.read_ahead, name=f"ecom-job-{self._job.id}-pages") if self.read_ahead else None
+        try:
+            while True:
+                self._commit()
+                try:
+                    page = next(reader or pages)
+                except StopIteration:
+                    return
+                yield page
+        finally:
+            if reader is not None:
+                reader.close()
+
+
+class ReadAhead(Iterator[Any]):
+    """The items of ``source``, read by a thread of their own up to ``depth`` items ahead.
+
+    The thread is the only one to touch ``source`` (a driver's generator: its HTTP client, its
+    temporary files), and closes it when it ends. An exception it meets is raised here, where the
+    item would have been. :meth:`close` stops it: it takes no further item (at most the one it is
+    reading finishes) and closes ``source``. Memory stays bounded: at most ``depth`` items wait.
+    """
+
+    _END = object()
+
+    def __init__(self, source: Iterator[Any], depth: int = 1, *, name: str = "ecom-read-ahead") -> None:
+        self._source = source
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._read, name=name, daemon=True)
+        self._thread.start()
+
+    def __next__(self) -> Any:
+        if self._done:
+            raise StopIteration
+        item, error = self._queue.get()
+        if error is not None:
+            self._done = True
+            raise error
+        if item is self._END:
+            self._done = True
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop reading; return once the thread has ended (after the item it is reading, if any)."""
+        self._stop.set()
+        self._done = True
+        while self._thread.is_alive():
+            try:  # make room, so a thread waiting to hand over an item sees the stop
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+
+    def _read(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    item = next(self._source)
+                except StopIteration:
+                    self._hand_over((self._END, None))
+                    return
+                self._hand_over((item, None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the job's thread
+            self._hand_over((None, exc))
+        finally:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()
+
+    def _hand_over(self, entry: tuple[Any, BaseException | None]) -> None:
+        while not self._stop.is_set():
             try:
-                page = next(pages)
-            except StopIteration:
+                self._queue.put(entry, timeout=0.05)
                 return
-            yield page
+            except queue.Full:
+                continue

@@ -5,14 +5,18 @@ a separate process (so the memory measured is ecom's alone, not the fake's copy 
 then one sync job imports them into a fresh back office, on SQLite and, when one answers, on
 PostgreSQL. Prints orders per second and the job process's peak RSS.
 
-    python bench/import_throughput.py [N ...]          # default: 1000 10000 100000
+    python bench/import_throughput.py [--read-ahead 0,1] [--backend sqlite] [N ...]   # default N: 1000 10000 100000
 
-Targets (issue 5): at least 1,000 orders/s on SQLite; peak RSS under 250 MB and flat as N grows.
-Each N runs in its own process, so one run's memory peak does not hide the next one's.
+Targets (issue 5): at least 1,000 orders/s on SQLite; peak RSS under 250 MB and flat as N grows
+(issue 13: under 150 MB, flat from 1,000 to 100,000). Each N runs in its own process, so one run's
+memory peak does not hide the next one's. ``--read-ahead 0,1`` runs each N twice, without and with
+pages read ahead of the writes (``UnlockedDriver.read_ahead``), one after the other, so the two
+meet the same load; "waiting" is then the time the job waited for a page it wanted.
 """
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
 import resource
@@ -36,7 +40,7 @@ def serve_fake(orders: int, ready, stop) -> None:  # type: ignore[no-untyped-def
         stop.wait()
 
 
-def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-untyped-def]
+def run_import(backend: str, orders: int, read_ahead: int, result) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import Session
 
     from ecom import db, integrations, plugins
@@ -65,6 +69,7 @@ def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-un
             yield page
 
     context.UnlockedDriver._pages = timed_pages
+    context.UnlockedDriver.read_ahead = read_ahead
     manager = plugins.make_manager(load_entrypoints=False)
     manager.pm.register(testcart, name="testcart")
     plugins.set_manager(manager)
@@ -116,24 +121,34 @@ def postgres_available() -> bool:
         return False
 
 
-def main(sizes: list[int]) -> None:
-    backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+def main(sizes: list[int], read_ahead: list[int], backends: list[str]) -> None:
+    if "postgresql" in backends and not postgres_available():
+        backends = [b for b in backends if b != "postgresql"]
     print("orders/s: orders read per second of the whole job; ecom/s: the same without the time spent")
     print("waiting for the fake cart's pages (its own sorting and JSON), i.e. ecom's map + write rate.")
-    print(f"{'backend':<11}{'orders':>8}{'created':>9}{'seconds':>9}{'waiting':>9}{'orders/s':>10}{'ecom/s':>8}{'peak RSS MB':>13}  status")
+    print(f"{'backend':<11}{'orders':>8}{'ahead':>6}{'created':>9}{'seconds':>9}{'waiting':>9}{'orders/s':>10}{'ecom/s':>8}"
+          f"{'peak RSS MB':>13}  status")
     for backend in backends:
         for n in sizes:
-            recv, send = multiprocessing.Pipe(duplex=False)
-            proc = multiprocessing.Process(target=run_import, args=(backend, n, send))
-            proc.start()
-            seconds, waited, counts, peak, status = recv.recv()
-            proc.join()
-            rate, own = counts["fetched"] / seconds, counts["fetched"] / (seconds - waited)
-            print(f"{backend:<11}{n:>8}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}{peak:>13.0f}  {status}", flush=True)
+            for ahead in read_ahead:
+                recv, send = multiprocessing.Pipe(duplex=False)
+                proc = multiprocessing.Process(target=run_import, args=(backend, n, ahead, send))
+                proc.start()
+                seconds, waited, counts, peak, status = recv.recv()
+                proc.join()
+                rate, own = counts["fetched"] / seconds, counts["fetched"] / (seconds - waited)
+                print(f"{backend:<11}{n:>8}{ahead:>6}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}"
+                      f"{peak:>13.0f}  {status}", flush=True)
     if "postgresql" not in backends:
         print("(PostgreSQL not reachable: skipped)")
 
 
 if __name__ == "__main__":
     multiprocessing.set_start_method("fork")
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 100000])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("--read-ahead", default="1", help="pages read ahead, or a comma-separated list to compare (0,1)")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"],
+                        help="only this back end (repeatable; default: SQLite, and PostgreSQL when one answers)")
+    args = parser.parse_args()
+    main(args.sizes, [int(a) for a in args.read_ahead.split(",")], args.backend or ["sqlite", "postgresql"])

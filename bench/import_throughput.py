@@ -5,13 +5,14 @@ a separate process (so the memory measured is ecom's alone, not the fake's copy 
 then one sync job imports them into a fresh back office, on SQLite and, when one answers, on
 PostgreSQL. Prints orders per second and the job process's peak RSS.
 
-    python bench/import_throughput.py [--read-ahead 0,1] [--backend sqlite] [N ...]   # default N: 1000 10000 100000
+    python bench/import_throughput.py [--read-ahead 0,1] [--backend sqlite] [--latency S] [N ...]   # N: 1000 10000 100000
 
 Targets (issue 5): at least 1,000 orders/s on SQLite; peak RSS under 250 MB and flat as N grows
 (issue 13: under 150 MB, flat from 1,000 to 100,000). Each N runs in its own process, so one run's
 memory peak does not hide the next one's. ``--read-ahead 0,1`` runs each N twice, without and with
 pages read ahead of the writes (``UnlockedDriver.read_ahead``), one after the other, so the two
-meet the same load; "waiting" is then the time the job waited for a page it wanted.
+meet the same load; "waiting" is then the time the job waited for a page it wanted. ``--latency
+0.2`` makes the fake wait that long before each answer, as a cart across a network does.
 """
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ import sqlalchemy as sa
 POSTGRES = os.environ.get("ECOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def serve_fake(orders: int, ready, stop) -> None:  # type: ignore[no-untyped-def]
+def serve_fake(orders: int, latency: float, ready, stop) -> None:  # type: ignore[no-untyped-def]
     from ecom.testing.testcart_fake import FakeTestCart
 
     fake = FakeTestCart(rate_limit=10**9)
+    fake.latency = latency
     fake.seed(orders=orders, products=12, seed=1)
     with fake.serve() as url:
         ready.send((url, fake.token, fake.skus()))
         stop.wait()
 
 
-def run_import(backend: str, orders: int, read_ahead: int, result) -> None:  # type: ignore[no-untyped-def]
+def run_import(backend: str, orders: int, read_ahead: int, latency: float, result) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import Session
 
     from ecom import db, integrations, plugins
@@ -76,7 +78,7 @@ def run_import(backend: str, orders: int, read_ahead: int, result) -> None:  # t
 
     ready_recv, ready_send = multiprocessing.Pipe(duplex=False)
     stop = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve_fake, args=(orders, ready_send, stop), daemon=True)
+    server = multiprocessing.Process(target=serve_fake, args=(orders, latency, ready_send, stop), daemon=True)
     server.start()
     url, token, skus = ready_recv.recv()
     with tempfile.TemporaryDirectory() as folder:
@@ -121,7 +123,7 @@ def postgres_available() -> bool:
         return False
 
 
-def main(sizes: list[int], read_ahead: list[int], backends: list[str]) -> None:
+def main(sizes: list[int], read_ahead: list[int], backends: list[str], latency: float = 0.0) -> None:
     if "postgresql" in backends and not postgres_available():
         backends = [b for b in backends if b != "postgresql"]
     print("orders/s: orders read per second of the whole job; ecom/s: the same without the time spent")
@@ -132,7 +134,7 @@ def main(sizes: list[int], read_ahead: list[int], backends: list[str]) -> None:
         for n in sizes:
             for ahead in read_ahead:
                 recv, send = multiprocessing.Pipe(duplex=False)
-                proc = multiprocessing.Process(target=run_import, args=(backend, n, ahead, send))
+                proc = multiprocessing.Process(target=run_import, args=(backend, n, ahead, latency, send))
                 proc.start()
                 seconds, waited, counts, peak, status = recv.recv()
                 proc.join()
@@ -150,5 +152,7 @@ if __name__ == "__main__":
     parser.add_argument("--read-ahead", default="1", help="pages read ahead, or a comma-separated list to compare (0,1)")
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"],
                         help="only this back end (repeatable; default: SQLite, and PostgreSQL when one answers)")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the fake waits before each answer: a cart across a network, not on this machine")
     args = parser.parse_args()
-    main(args.sizes, [int(a) for a in args.read_ahead.split(",")], args.backend or ["sqlite", "postgresql"])
+    main(args.sizes, [int(a) for a in args.read_ahead.split(",")], args.backend or ["sqlite", "postgresql"], args.latency)

@@ -124,7 +124,8 @@ def postgres_available() -> bool:
 
 
 def main(sizes: list[int], read_ahead: list[int], backends: list[str], latency: float = 0.0) -> None:
-    if "postgresql" in backends and not postgres_available():
+    skipped = "postgresql" in backends and not postgres_available()
+    if skipped:
         backends = [b for b in backends if b != "postgresql"]
     print("orders/s: orders read per second of the whole job; ecom/s: the same without the time spent")
     print("waiting for the fake cart's pages (its own sorting and JSON), i.e. ecom's map + write rate.")
@@ -141,7 +142,7 @@ def main(sizes: list[int], read_ahead: list[int], backends: list[str], latency: 
                 rate, own = counts["fetched"] / seconds, counts["fetched"] / (seconds - waited)
                 print(f"{backend:<11}{n:>8}{ahead:>6}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}"
                       f"{peak:>13.0f}  {status}", flush=True)
-    if "postgresql" not in backends:
+    if skipped:
         print("(PostgreSQL not reachable: skipped)")
 
 

@@ -36,6 +36,19 @@ def test_ecom_init_creates_the_sqlite_database_readable_by_its_owner_only(ecom_c
     assert result.exit_code == 0, result.output
     assert mode(path) == 0o600
     assert all(mode(other) == 0o600 for other in tmp_path.glob("ecom.db*"))  # journal / WAL files, if any remain
+    assert "owner-only (0600) now" not in result.stderr  # nothing to tighten in a file it made
+
+
+def test_ecom_init_makes_an_older_world_readable_database_owner_only_and_says_so(ecom_cli, tmp_path, monkeypatch):
+    path = tmp_path / "ecom.db"
+    monkeypatch.setenv("ECOM_DATABASE_URL", f"sqlite:///{path}")
+    assert ecom_cli("init").exit_code == 0
+    path.chmod(0o644)  # as an ecom before 0600 databases (or a copy) left it
+    result = ecom_cli("init")
+    assert result.exit_code == 0, result.output
+    assert mode(path) == 0o600
+    assert f"{path} could be read by other users (mode 0644): it is owner-only (0600) now" in result.stderr
+    assert ecom_cli("init").stderr.count("owner-only (0600) now") == 0  # said once, when it changed
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,16 @@
-"""The write-path helpers drivers share: chunked batches, cached cart ids, status-map settings."""
+"""The helpers drivers share: per-record results (one at a time, or screened then batched), polling a cart's job, chunked batches, cached
+cart ids, status-map settings."""
 
 from __future__ import annotations
 
 import pytest
 
+from ecom import http as ecom_http
 from ecom.drivers import (
-    chunks, overlapping_offsets, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
-from ecom.errors import ConfigError, DriverError, RejectedError, RetryableError
-from ecom.records import RefCache, WebOrderStatus
+from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
+from ecom.records import PushResult, RefCache, WebOrderStatus
 
 
 def test_chunks_keep_order_and_cap_the_size():
@@ -161,3 +163,122 @@ def test_overlapping_offsets_read_one_page_per_page_size_minus_one_when_nothing_
 
     assert [i for _, page in overlapping_offsets(read, 5, lambda i: i) for i in page] == listing
     assert reads == [0, 4, 8, 12, 16]
+
+
+# -- each_record ------------------------------------------------------------------------------------
+
+
+def test_each_record_gives_one_result_per_record_in_order_a_refusal_being_that_records_own():
+    heard = []
+
+    def send(sku):
+        if sku == "B":
+            raise RejectedError("the cart says B's price is negative")
+        if sku == "C":
+            raise RecordError("no weight")
+        return PushResult(ref=sku, ok=True, action="updated")
+
+    results = each_record(["A", "B", "C", "D"], send, ref=str.lower, progress=lambda i, r: heard.append((i, r.ok)))
+    assert [(r.ref, r.ok, r.message) for r in results] == [
+        ("A", True, None), ("b", False, "the cart says B's price is negative"), ("c", False, "no weight"), ("D", True, None),
+    ]
+    assert heard == [(0, True), (1, False), (2, False), (3, True)]
+
+
+def test_each_record_lets_an_error_that_is_not_the_records_stop_the_write():
+    sent = []
+
+    def send(sku):
+        sent.append(sku)
+        raise AuthError("the token was revoked")
+
+    with pytest.raises(AuthError):
+        each_record(["A", "B"], send, ref=str)
+    assert sent == ["A"]
+
+
+# -- Results ---------------------------------------------------------------------------------------
+
+
+def test_results_are_given_in_any_order_and_listed_in_the_records_order():
+    heard = []
+    results = Results(["a", "b", "c"], ref=str.upper, progress=lambda i, r: heard.append((i, r.action)))
+    results.fail(1, "no such product")  # refused before sending
+    assert results.open() == [0, 2]
+    results.ok(2, action="created", external_id="9")
+    results.set(0, PushResult(ref="A", ok=True, action="unchanged"))
+    assert results.open() == []
+    assert [(r.ref, r.ok, r.action, r.external_id, r.message) for r in results.done()] == [
+        ("A", True, "unchanged", None, None), ("B", False, "failed", None, "no such product"), ("C", True, "created", "9", None),
+    ]
+    assert heard == [(1, "failed"), (2, "created"), (0, "unchanged")]
+
+
+def test_results_refuse_a_second_result_and_a_record_left_without_one():
+    results = Results(["a", "b", "c"], ref=str.upper)
+    results.ok(0)
+    with pytest.raises(ValueError, match=r"record 0 \(A\) was given two results"):
+        results.fail(0, "late")
+    with pytest.raises(ValueError, match="2 records were given no result: B, C"):
+        results.done()
+
+
+def test_results_keep_a_failure_retryable_when_said():
+    results = Results(["a"], ref=str)
+    results.fail(0, "the note failed", retryable=True)
+    assert results.done()[0].retryable is True
+
+
+# -- poll -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(ecom_http, "default_sleep", slept.append)
+    return slept
+
+
+def test_poll_backs_off_until_done_and_returns_the_final_state(waits):
+    states = iter(["RUNNING", "RUNNING", "RUNNING", "RUNNING", "COMPLETED"])
+    assert poll(lambda: next(states), done=lambda s: s == "COMPLETED", what="the export", timeout=60, max_delay=5) == "COMPLETED"
+    assert waits == [1.0, 2.0, 4.0, 5.0]
+
+
+def test_poll_starts_from_a_known_state_and_says_why_a_job_failed(waits):
+    reads = []
+
+    def read():
+        reads.append(1)
+        return "FAILED"
+
+    with pytest.raises(RetryableError, match="^the export ended FAILED$"):
+        poll(read, done=lambda s: s == "COMPLETED", failed=lambda s: "ended FAILED" if s == "FAILED" else None,
+             what="the export", timeout=60, first="RUNNING", delay=0.5)
+    assert waits == [0.5] and len(reads) == 1
+
+
+def test_poll_stops_waiting_at_the_timeout_with_the_last_state(waits):
+    with pytest.raises(PollTimeout, match="the export is still running after 7 s") as late:
+        poll(lambda: {"status": "RUNNING"}, done=lambda s: False, what="the export", timeout=7)
+    assert waits == [1.0, 2.0, 4.0] and late.value.last == {"status": "RUNNING"}
+    assert isinstance(late.value, RetryableError)
+
+
+def test_poll_beats_the_running_jobs_heartbeat_and_stops_when_it_is_cancelled(waits):
+    beats, reads = [], []
+
+    def beat():
+        beats.append(1)
+        if len(beats) == 3:
+            raise RuntimeError("job 7 was cancelled")
+
+    def read():
+        reads.append(1)
+        return "RUNNING"
+
+    with keeping_alive(beat), pytest.raises(RuntimeError, match="cancelled"):
+        poll(read, done=lambda s: False, what="the export", timeout=3600)
+    assert len(beats) == 3 and len(reads) == 3 and len(waits) == 2  # no wait, no read after the cancel
+    poll(lambda: "DONE", done=lambda s: s == "DONE", what="x", timeout=1)  # outside: nothing beats
+    assert len(beats) == 3

@@ -257,6 +257,13 @@ def test_a_failing_error_message_callable_falls_back_to_the_default() -> None:
         http.post("/products")
 
 
+def test_an_error_message_callable_that_finds_no_words_falls_back_to_the_default() -> None:
+    script = Script(httpx.Response(422, json={"detail": "SKU must be unique"}))
+    http, _ = make(script, error_message=lambda r: "")  # not the cart's usual shape: nothing found
+    with pytest.raises(RejectedError, match="^SKU must be unique"):
+        http.post("/products")
+
+
 @pytest.mark.parametrize(
     ("response", "words"),
     [

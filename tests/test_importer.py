@@ -20,6 +20,7 @@ from ecom.models import (
     ItemGroup,
     ItemSalesTax,
     ItemType,
+    Location,
     SalesTaxCode,
     ShipMethod,
     ShipTo,
@@ -218,7 +219,7 @@ def test_row_numbers_are_the_spreadsheets_even_with_blank_lines_and_multiline_ce
 def test_a_row_with_more_cells_than_the_header_is_refused(ecom_db) -> None:
     assert rejected(ecom_db, "locations", "name\nA,B\nC,\n") == ["row 2: 2 cells, but the header names 1 columns"]
     with ecom_db.session() as session:
-        assert session.exec(select(importer.Location)).all() == []
+        assert session.exec(select(Location)).all() == []
 
 
 def test_a_short_row_leaves_the_missing_cells_empty(ecom_db) -> None:

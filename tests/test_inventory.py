@@ -733,3 +733,78 @@ def test_preview_before_the_first_sync_says_a_sync_or_products_import_binds_the_
     after = ecom_cli("inventory", "preview", "shop", "--sku", "TEE")
     assert after.exit_code == 0, after.output
     assert "TEE" in after.stdout
+
+
+def replace_cart(ecom_plugins, cart: MemCart, other: MemCart) -> MemCart:
+    """Serve the integration's cart kind with ``other``, carrying the same products as ``cart``."""
+    ecom_plugins.manager.pm.unregister(cart)
+    for product in cart.products.values():
+        other.add_product(product.sku, product.name)
+    ecom_plugins.register(other, name=KIND)
+    return other
+
+
+class CancellingCart(MemCart):
+    """A cart whose push runs while the admin cancels the job (``ecom jobs cancel``) from elsewhere."""
+
+    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.db = db
+
+    @hookspecs.hookimpl
+    def push_inventory(self, connection, levels):  # type: ignore[no-untyped-def]
+        from ecom.jobs import lifecycle
+
+        with self.db.session() as session:
+            (job,) = session.exec(select(m.Job).where(m.Job.status == m.JobStatus.RUNNING)).all()
+            lifecycle.cancel_job(session, job)
+        return MemCart.push_inventory(self, connection, levels)
+
+
+def test_a_push_by_hand_cancelled_meanwhile_stops_before_its_next_cart_call(shop, cart, ecom_plugins, ecom_cli) -> None:
+    cancelling = replace_cart(ecom_plugins, cart, CancellingCart(shop))
+    result = ecom_cli("inventory", "push", "shop", "--batch-size", "2")
+    assert result.exit_code == 4, result.output
+    assert "no longer this process's to run" in result.stderr
+    assert len(cancelling.calls) == 1  # the second batch was never sent
+    with shop.session() as session:
+        (job,) = session.exec(select(m.Job)).all()
+        assert job.status is m.JobStatus.FAILED
+        assert "cancelled by the admin while running" in {e.message for e in session.exec(select(m.JobEvent))}
+        # what the cart accepted before the cancel is remembered: it is on the cart now
+        assert len(session.exec(select(m.InventoryPush)).all()) == 2
+
+
+class SlowCart(MemCart):
+    """A cart whose push takes longer than a job's whole lease: it answers only once the job's
+    heartbeat has moved on since the call began (or gives up after 20 s)."""
+
+    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.db, self.beats_seen = db, 0
+
+    @hookspecs.hookimpl
+    def push_inventory(self, connection, levels):  # type: ignore[no-untyped-def]
+        import threading
+
+        def heartbeat():  # type: ignore[no-untyped-def]
+            with self.db.session() as session:
+                return session.exec(select(m.Job.heartbeat_at)).one()
+
+        first, waited = heartbeat(), threading.Event()
+        for _ in range(200):
+            if waited.wait(0.1) or heartbeat() != first:
+                self.beats_seen += 1
+                break
+        return MemCart.push_inventory(self, connection, levels)
+
+
+def test_a_push_by_hand_keeps_its_job_alive_through_a_long_cart_call(shop, cart, ecom_plugins, ecom_cli, monkeypatch) -> None:
+    monkeypatch.setenv("ECOM_JOB_LEASE_SECONDS", "1")
+    slow = replace_cart(ecom_plugins, cart, SlowCart(shop))
+    result = ecom_cli("inventory", "push", "shop")
+    assert result.exit_code == 0, result.output
+    assert slow.beats_seen == 1  # the heartbeat moved while the cart call was running
+    with shop.session() as session:
+        (job,) = session.exec(select(m.Job)).all()
+        assert job.status is m.JobStatus.SUCCEEDED

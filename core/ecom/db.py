@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import stat
 import sys
 import time
 import zlib
@@ -271,6 +272,7 @@ class InitReport:
     url: str
     before: str | None
     after: str | None
+    tightened: int | None = None  # the SQLite file's mode before ``init`` made it owner-only
 
     @property
     def changed(self) -> bool:
@@ -293,7 +295,25 @@ def init(url: str | None = None) -> InitReport:
         finally:
             engine.dispose()
         _refuse_unknown(url, before)
-    return InitReport(url=url, before=before, after=upgrade(url))
+    tightened = make_private(path) if path is not None and path.exists() else None
+    return InitReport(url=url, before=before, after=upgrade(url), tightened=tightened)
+
+
+def make_private(path: Path) -> int | None:
+    """Make an existing SQLite database (and its journal files) owner-only, if others can read it.
+
+    Databases made before ecom created them 0600 have the umask's mode. Returns the mode it had,
+    or None when nothing changed (already private, not ours to change, or not a POSIX system).
+    """
+    if os.name != "posix" or path.stat().st_uid != os.getuid():
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o077:
+        return None
+    for each in (path, *(path.with_name(path.name + tail) for tail in ("-journal", "-wal", "-shm"))):
+        if each.exists():
+            each.chmod(0o600)
+    return mode
 
 
 def open_engine(url: str | None = None, *, pooled: bool = False) -> Engine:

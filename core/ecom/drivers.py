@@ -1,5 +1,6 @@
-"""Helpers for a driver's write operations (chunked batches, cached cart ids, status-map settings)
-and for reading a listing that has no cursor (:func:`overlapping_offsets`).
+"""Helpers for a driver's write operations (one result per record, chunked batches, cached cart
+ids, status-map settings), for waiting on a cart's asynchronous job (:func:`poll`) and for reading
+a listing that has no cursor (:func:`overlapping_offsets`).
 
 Every cart caps how many records one write request may carry and answers per record, and every
 driver must look up the cart's ids for the merchant's keys (SKU → product, variant, inventory
@@ -7,16 +8,24 @@ item) once, keep them in ``connection.refs`` and look them up again when the car
 one is gone. This module holds those patterns so that a driver only says how to talk to its cart:
 :func:`chunks` and :func:`send_in_chunks` for batches with each result mapped back to its record,
 :func:`resolve_refs` and :func:`retry_stale_refs` for cached ids, and :func:`status_table` for the
-setting that maps a cart's custom order statuses to the six web order statuses.
+setting that maps a cart's custom order statuses to the six web order statuses;
+:func:`each_record` for writes sent one record at a time, each record's refusal being its own
+failed result; :class:`Results` for writes that screen records first and send the rest in
+batches, each result filled in when it is known; :func:`poll` for a bulk export or a background job the cart runs, waited for with
+backoff while the running sync job keeps its lease and stops when it is cancelled.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ecom.errors import ConfigError, DriverError, RejectedError
-from ecom.records import RefCache, WebOrderStatus
+from ecom import http as ecom_http
+from ecom.errors import ConfigError, DriverError, RecordError, RejectedError, RetryableError
+from ecom.records import PushResult, RefCache, WebOrderStatus
 
 K = TypeVar("K")
 G = TypeVar("G", bound=Hashable)
@@ -25,6 +34,143 @@ R = TypeVar("R")
 
 #: What a status map may send a cart status to, besides the six web order statuses.
 NOT_ORDERS = ("archived", "not imported")
+
+
+def each_record(
+    records: Iterable[T],
+    send: Callable[[T], PushResult],
+    *,
+    ref: Callable[[T], str],
+    progress: Callable[[int, PushResult], None] | None = None,
+) -> list[PushResult]:
+    """One result per record, in order: ``send(record)``'s, or when the cart refuses that record
+    (:class:`~ecom.errors.RejectedError`) or it is bad (:class:`~ecom.errors.RecordError`), a
+    failed result naming it (``ref(record)``) with the reason. Any other error (the cart is
+    unreachable, the credentials are refused) is not one record's and propagates. ``progress(i,
+    result)`` (``push_status``'s argument) hears each result as soon as it is final."""
+    results = []
+    for i, record in enumerate(records):
+        try:
+            result = send(record)
+        except (RejectedError, RecordError) as exc:
+            result = PushResult.failed(ref(record), str(exc))
+        results.append(result)
+        if progress is not None:
+            progress(i, result)
+    return results
+
+
+class Results:
+    """The results of one write hook, one slot per record, filled in any order: the records the
+    driver refuses before sending (a bad id, a location the cart lacks), then the cart's batch
+    answers for the rest. ``ref(record)`` names each record in its result; ``progress(i, result)``
+    (``push_status``'s argument) hears each one as soon as it is given.
+
+    A slot is given one result: a second is a driver bug (:class:`ValueError`), and so is a slot
+    left empty when :meth:`done` is asked for the list.
+    """
+
+    def __init__(
+        self,
+        records: Sequence[T],
+        *,
+        ref: Callable[[T], str],
+        progress: Callable[[int, PushResult], None] | None = None,
+    ) -> None:
+        self.records, self._ref, self._progress = records, ref, progress
+        self._slots: list[PushResult | None] = [None] * len(records)
+
+    def set(self, i: int, result: PushResult) -> None:
+        """Record ``result`` as record ``i``'s."""
+        if self._slots[i] is not None:
+            raise ValueError(f"record {i} ({self._ref(self.records[i])}) was given two results")
+        self._slots[i] = result
+        if self._progress is not None:
+            self._progress(i, result)
+
+    def ok(self, i: int, **fields: Any) -> None:
+        """Record ``i`` done: a :class:`~ecom.records.PushResult` naming it, with ``fields``
+        (``action``, ``external_id``, ``message``)."""
+        self.set(i, PushResult(ref=self._ref(self.records[i]), ok=True, **fields))
+
+    def fail(self, i: int, message: str, *, retryable: bool = False) -> None:
+        """Record ``i`` failed, for the reason ``message`` (the cart's words, or the driver's)."""
+        self.set(i, PushResult.failed(self._ref(self.records[i]), message, retryable=retryable))
+
+    def open(self) -> list[int]:
+        """The records without a result yet, by index, in order."""
+        return [i for i, result in enumerate(self._slots) if result is None]
+
+    def done(self) -> list[PushResult]:
+        """One result per record, in the records' order. :raises ValueError: one has none."""
+        missing = self.open()
+        if missing:
+            names = ", ".join(self._ref(self.records[i]) for i in missing[:5])
+            raise ValueError(f"{len(missing)} records were given no result: {names}")
+        return list(self._slots)  # type: ignore[arg-type]
+
+
+class PollTimeout(RetryableError):
+    """The job was still running when :func:`poll` stopped waiting; ``last`` is its last state."""
+
+    def __init__(self, message: str, last: Any) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+_keepalive: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("ecom_keepalive", default=None)
+
+
+@contextlib.contextmanager
+def keeping_alive(beat: Callable[[], None]) -> Iterator[None]:
+    """While inside, :func:`poll` calls ``beat()`` before each wait. The job engine puts the running
+    job's heartbeat here around each hook call, so a long wait keeps the job's lease and a
+    cancelled or taken-over job stops (``beat`` raises) instead of waiting on."""
+    token = _keepalive.set(beat)
+    try:
+        yield
+    finally:
+        _keepalive.reset(token)
+
+
+def poll(
+    read: Callable[[], T],
+    *,
+    done: Callable[[T], bool],
+    what: str,
+    timeout: float,
+    failed: Callable[[T], str | None] | None = None,
+    first: T | None = None,
+    delay: float = 1.0,
+    max_delay: float = 30.0,
+) -> T:
+    """Wait for a cart's asynchronous job (a bulk export, a background cancellation): ``read()``
+    its state until ``done(state)``, and return that state.
+
+    Waits start at ``delay`` seconds and double up to ``max_delay``. ``first``: a state already
+    known (the answer that started the job), looked at before the first wait instead of a read.
+    Before each wait the running sync job's heartbeat beats (:func:`keeping_alive`), so the wait
+    neither loses the job's lease nor outlives its cancellation.
+
+    :raises RetryableError: ``failed(state)`` names why the job failed (``what`` and the reason).
+    :raises PollTimeout: still not done after ``timeout`` seconds of waiting (with the last state).
+    """
+    state = read() if first is None else first
+    waited, deadline = 0.0, time.monotonic() + timeout
+    while not done(state):
+        why = failed(state) if failed is not None else None
+        if why:
+            raise RetryableError(f"{what} {why}")
+        if waited >= timeout or time.monotonic() >= deadline:
+            raise PollTimeout(f"{what} is still running after {waited:g} s", state)
+        beat = _keepalive.get()
+        if beat is not None:
+            beat()
+        pause = min(delay, timeout - waited)
+        ecom_http.default_sleep(pause)  # looked up at call time: tests put a virtual clock there
+        waited, delay = waited + pause, min(delay * 2, max_delay)
+        state = read()
+    return state
 
 
 def chunks(items: Sequence[T], size: int) -> list[list[T]]:

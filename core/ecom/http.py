@@ -21,8 +21,8 @@ What the helper does for every request:
   the cart cannot have acted on it (429, connection refused), and its error says it may have;
 - **errors**: 401/403 raise :class:`~ecom.errors.AuthError`, other 4xx
   :class:`~ecom.errors.RejectedError`, each with the cart's own words, which the driver's
-  ``error_message(response)`` extracts from its error body (:func:`default_error_message`
-  otherwise);
+  ``error_message(response)`` extracts from its error body (when it fails or finds none:
+  :func:`default_error_message`'s, so an extractor reads only the cart's own shape);
 - **pacing**: a driver's :class:`Pacer` is asked how long to wait before each request and shown
   each response; it may ask for a successful-looking response to be retried (Shopify's GraphQL
   ``THROTTLED`` comes as HTTP 200);
@@ -245,7 +245,7 @@ class CartHTTP:
         holds, or None. Such an answer is retried like a 5xx.
     :param allow_plain_http: let ``http://`` reach another machine than this one: only for a
         driver that sends no secret in clear (e.g. OAuth 1.0a signing) and an admin who said so.
-    :param error_message: extracts the cart's words from an error response.
+    :param error_message: the cart's words from an error response; may raise or say nothing.
     :param secrets: more values to redact (e.g. a consumer key sent in the username field).
     :param sleep: how to wait; default :func:`default_sleep`.
     :param clock: POSIX time now, for ``Retry-After`` dates.
@@ -466,7 +466,7 @@ class CartHTTP:
             words = self.error_message(response)
         except Exception:  # noqa: BLE001 - a driver's extractor must never hide the real error
             words = default_error_message(response)
-        return self.redact(words or response.reason_phrase or f"HTTP {response.status_code}")
+        return self.redact(words or default_error_message(response))
 
     def _refusal(self, method: str, path: str, response: httpx.Response) -> DriverError:
         status = response.status_code

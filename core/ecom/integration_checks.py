@@ -386,25 +386,26 @@ def _payment_problems(settings: IntegrationSettings) -> list[Problem]:
     return []
 
 
+def after_import_statuses(info: CartInfo | None, driver_options: dict[str, Any]) -> list[str] | None:
+    """The values the cart status after import may take on the cart ``info`` describes: its
+    driver's list and the custom statuses mapped in the ``status_map`` driver option; None when
+    any text goes (the driver takes free text, like Shopify's tag, or is not installed)."""
+    if info is None or info.after_import_statuses is None:
+        return None
+    custom = driver_options.get("status_map")
+    return list(dict.fromkeys([*info.after_import_statuses, *(custom if isinstance(custom, dict) else {})]))
+
+
 def cart_status_problems(settings: IntegrationSettings, cart_kind: str | None) -> list[Problem]:
     """The cart status after import must be one the cart's driver lists (a typo would move every
     imported order to whatever status the cart makes of it). Custom statuses the admin mapped in
     ``general.driver_options.status_map`` count too. Without the driver installed nothing can be
     said (a sync needs the driver anyway, and checks again)."""
     wanted = settings.preferences.cart_status_after_import
-    if not wanted or not cart_kind:
+    info = cart_info(cart_kind) if wanted and cart_kind else None
+    allowed = after_import_statuses(info, settings.general.driver_options)
+    if info is None or allowed is None:
         return []
-    from ecom.errors import EcomError
-    from ecom.plugins import get_driver
-
-    try:
-        info = get_driver(cart_kind).info
-    except EcomError:  # not installed, or broken: a sync says so
-        return []
-    if info.after_import_statuses is None:
-        return []
-    custom = settings.general.driver_options.get("status_map")
-    allowed = list(dict.fromkeys([*info.after_import_statuses, *(custom if isinstance(custom, dict) else {})]))
     if wanted in allowed:
         return []
     close = difflib.get_close_matches(wanted, allowed, n=1, cutoff=0.6)

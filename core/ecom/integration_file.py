@@ -103,13 +103,16 @@ def _plain(value: Any) -> Any:
 
 
 def apply_text(
-    session: Session, text: str, *, source: str = "the file", env: Mapping[str, str] | None = None, folder: Path | None = None
+    session: Session, text: str, *, source: str = "the file", env: Mapping[str, str] | None = None, folder: Path | None = None,
+    read_files: bool = True,
 ) -> ApplyResult:
     """Create or update the integration a TOML file describes; every problem at once, or nothing.
 
     :param source: the file's name, for messages.
     :param folder: where the file is, for the files its driver options name (:func:`read_option_files`).
     :param env: where ``password_env`` is read (default: the process environment).
+    :param read_files: False where the text does not come from the machine's admin (the web
+        admin's editor): a driver option naming a file is then a problem, not a file read.
     """
     env = os.environ if env is None else env
     failed = f"{source} was not applied"
@@ -141,7 +144,7 @@ def apply_text(
     password, password_problems = _password(connection, env)
     problems += password_problems
 
-    problems += read_option_files(document, folder)
+    problems += read_option_files(document, folder) if read_files else _no_option_files(document)
     existing = integrations.find(session, name) if name else None
     kind = existing.cart_kind if existing is not None else cart
     settings, settings_problems = check_data(session, {k: v for k, v in document.items() if k in SECTIONS}, kind)
@@ -229,6 +232,16 @@ def read_option_files(document: dict[str, Any], folder: Path | None) -> list[Pro
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(where, f"cannot read {value}: {getattr(exc, 'strerror', None) or exc}"))
     return problems
+
+
+def _no_option_files(document: dict[str, Any]) -> list[Problem]:
+    general = document.get("general")
+    options = general.get("driver_options") if isinstance(general, dict) else None
+    return [
+        Problem(f"general.driver_options.{key}", f"a file on the server is read only by `ecom integration apply`: put its text in {key.removesuffix('_file')} instead")
+        for key in (options if isinstance(options, dict) else {})
+        if key.endswith("_file") and key != "_file"
+    ]
 
 
 def _password(connection: dict[str, Any], env: Mapping[str, str]) -> tuple[str | None, list[Problem]]:
@@ -402,6 +415,34 @@ def _value(raw: str, annotation: Any) -> Any:
             return [part.strip() for part in raw.split(",") if part.strip()]
         return raw
     return value
+
+
+def option_value(raw: str) -> Any:
+    """A driver option typed in a form, read as ``ecom integration set`` reads one: a TOML value
+    (``true``, ``12``, ``{ a = "b" }``, ``"quoted text"``), else the text as it is (also when it
+    nests too deep to read)."""
+    try:
+        return _value(raw, Any)
+    except KeyError:
+        return raw
+
+
+def option_text(value: Any) -> str:
+    """A driver option as :func:`option_value` reads it back: text as it is, unless it would read
+    as something else (``"true"``); anything else as its TOML value."""
+    if isinstance(value, str) and option_value(value) == value:
+        return value
+    return _inline(value)
+
+
+def _inline(value: Any) -> str:
+    """``value`` as one TOML value on one line (tables inline)."""
+    if isinstance(value, dict):
+        pairs = [tomli_w.dumps({k: 0}).removesuffix(" = 0\n") + " = " + _inline(v) for k, v in value.items()]
+        return "{ " + ", ".join(pairs) + " }" if pairs else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 def _depth(value: Any) -> int:

@@ -88,6 +88,8 @@ class SettingsError(ConfigError):
     def __init__(self, subject: str, problems: Iterable[Problem | str], outcome: str | None = "nothing was saved"):
         ordered = sorted(problems, key=lambda p: p.sort_key() if isinstance(p, Problem) else (-1, p))
         self.problems = [str(p) for p in ordered]
+        #: the same, each as a Problem (its path and message apart), for a form that shows each beside its field
+        self.found = [p if isinstance(p, Problem) else Problem("", p) for p in ordered]
         count = len(self.problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         said = f", {outcome}" if outcome else ""

@@ -463,6 +463,8 @@ class CartInfo(Record):
     API URL is removed, with a note; ``plain_http_option`` names the driver option
     (``general.driver_options``) with which the admin lets plain ``http://`` reach another machine,
     for a driver that then sends no secret in clear (None: plain HTTP only to this machine).
+    ``item_list``: the driver learns which back-office items the cart sells from the integration's
+    own item list (``cart_items``, SPEC's Custom Cart items), so the editors show that tab.
     """
 
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -474,6 +476,7 @@ class CartInfo(Record):
     required: list[Literal["website_name", "api_url", "username", "password"]] = Field(default_factory=list)
     api_paths: list[str] = Field(default_factory=list)
     plain_http_option: str | None = None
+    item_list: bool = False
 
 
 class ConnectionReport(Record):

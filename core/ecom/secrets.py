@@ -13,13 +13,18 @@ A key file is created, owner-only (0600), by ``ecom init`` next to a SQLite data
 need (the first password saved). A key file others can read is refused, as ssh does. A token that
 the key cannot open (the key was changed or lost) is a :class:`~ecom.errors.ConfigError` saying
 so and what to do; the password itself never appears in any message.
+
+Other keys are derived from it for their one purpose (:func:`derived_key`): the web admin signs
+its session cookies with one, so a restart of ``ecom serve`` keeps everyone logged in, and
+replacing the secret key logs everyone out.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -38,6 +43,7 @@ class SecretKey:
 
     fernet: Fernet
     source: str
+    material: bytes = field(default=b"", repr=False)  # the key's 32 bytes, for :func:`derived_key`
 
 
 def key_file_path(database_url: str | None = None) -> Path:
@@ -104,7 +110,7 @@ def load_key(database_url: str | None = None, *, create: bool = False, what: str
     """The key from ``ECOM_SECRET_KEY`` or the key file; ``create`` makes a missing key file."""
     value = os.environ.get(KEY_ENV)
     if value:
-        return SecretKey(_fernet(value.strip(), KEY_ENV), KEY_ENV)
+        return SecretKey(_fernet(value.strip(), KEY_ENV), KEY_ENV, _material(value.strip()))
     path = key_file_path(database_url)
     if not path.exists():
         if not create:
@@ -119,7 +125,22 @@ def load_key(database_url: str | None = None, *, create: bool = False, what: str
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeError) as exc:
         raise ConfigError(f"Cannot read {source}: {getattr(exc, 'strerror', None) or exc}.") from None
-    return SecretKey(_fernet(text, source), source)
+    return SecretKey(_fernet(text, source), source, _material(text))
+
+
+def derived_key(purpose: str, database_url: str | None = None) -> bytes:
+    """32 bytes for ``purpose`` (e.g. ``"web session"``), derived from the secret key (made on
+    first need) with HKDF-SHA256: the same on every start and every machine that shares the key,
+    different for each purpose, and telling nothing about the key itself."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    material = load_key(database_url, create=True).material
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"ecom {purpose}".encode()).derive(material)
+
+
+def _material(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode("ascii"))
 
 
 def _fernet(value: str, source: str) -> Fernet:

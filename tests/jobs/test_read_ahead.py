@@ -10,7 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecom.jobs.context import ReadAhead
+from ecom import http as ecom_http
+from ecom.drivers import poll
+from ecom.jobs.context import ReadAhead, ReadAheadStopped
 
 
 class Source:
@@ -71,3 +73,49 @@ def test_closing_stops_an_endless_fetch_within_the_bound_and_closes_it() -> None
     assert len(source.read) <= 5, len(source.read)
     with pytest.raises(StopIteration):
         next(pages)
+
+
+def test_the_job_beats_while_it_waits_for_a_page_and_a_beat_that_raises_ends_the_wait() -> None:
+    gate, beats = threading.Event(), []
+
+    def slow() -> Iterator[str]:
+        gate.wait(30)  # the cart is slow to answer
+        yield "late"
+
+    def beat() -> None:  # the job's heartbeat: the third finds the job cancelled
+        beats.append(1)
+        if len(beats) == 3:
+            raise RuntimeError("job 7 was cancelled")
+
+    pages = ReadAhead(slow(), waiting=beat, every=0.01)
+    with pytest.raises(RuntimeError, match="cancelled"):
+        next(pages)
+    gate.set()
+    pages.close()
+    assert len(beats) == 3
+
+
+def test_a_poll_inside_the_reader_ends_at_its_next_wait_once_the_job_stops_reading(monkeypatch) -> None:
+    seen: list[BaseException] = []
+    sleeping = threading.Event()
+
+    def export() -> Iterator[str]:
+        yield "p1"
+        try:  # then a bulk export that never completes
+            poll(lambda: "RUNNING", done=lambda s: False, what="the export", timeout=3600)
+        except BaseException as exc:
+            seen.append(exc)
+            raise
+        yield "p2"
+
+    pages = ReadAhead(export(), depth=1)
+
+    def sleep(seconds: float) -> None:  # a wait that lasts until the job stops reading
+        sleeping.set()
+        pages._stop.wait(30)  # noqa: SLF001
+
+    monkeypatch.setattr(ecom_http, "default_sleep", sleep)
+    assert next(pages) == "p1"
+    assert sleeping.wait(30)
+    pages.close()
+    assert len(seen) == 1 and isinstance(seen[0], ReadAheadStopped), seen  # not a wait to the timeout

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,21 +58,9 @@ def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Admin]:
             users.add(session, USER, PASSWORD)
         engine.dispose()
         app = create_app(database_url=url)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, name="ecom-web", daemon=True)
-        thread.start()
-        started = threading.Event()
-        while not server.started and thread.is_alive():
-            started.wait(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        os.environ["ECOM_BASE_URL"] = f"http://127.0.0.1:{port}"
-        with fake.serve() as cart_url:
-            yield Admin(f"http://127.0.0.1:{port}", cart_url, fake, url, app)
-        server.should_exit = True
-        thread.join(10)
-        for job_thread in getattr(app.state, "job_threads", []):
-            job_thread.join(30)
-        app.state.engine.dispose()
+        with serving(app) as base_url, fake.serve() as cart_url:
+            os.environ["ECOM_BASE_URL"] = base_url
+            yield Admin(base_url, cart_url, fake, url, app)
     finally:
         plugins.set_manager(previous)
         for key, value in saved.items():
@@ -78,6 +68,25 @@ def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Admin]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port (its base URL), stopped after."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="ecom-web", daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not server.started and thread.is_alive():
+        started.wait(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        for job_thread in getattr(app.state, "job_threads", []):
+            job_thread.join(30)
+        app.state.engine.dispose()
 
 
 def screenshots_dir() -> Path | None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import tomli_w
 
 from ecom import integration_file
 from ecom.jobs.report import job_report
 from ecom.sample import sample_settings
-from ecom.web.integrations import GRIDS
+from ecom.web.editor import FIELDS, GRIDS, TABS, form_values
 from tests.web.conftest import PASSWORD, USER, screenshots_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,6 +43,51 @@ def browser():
         driver.quit()
 
 
+def show_tab(browser, tab: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.ID, f"tab-{tab}").click()
+
+
+def fill_settings(browser, find, settings) -> None:
+    """Type ``settings`` into the editor as a person would: tick, choose, type, add grid rows."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    fields, rows = form_values(integration_file._plain(settings.model_dump(mode="python", by_alias=True, exclude_none=True)))
+    for tab, _title, sections in TABS:
+        if not browser.find_element(By.ID, f"tab-{tab}").is_displayed():
+            continue  # the Custom Cart items tab, for another cart
+        show_tab(browser, tab)
+        for section in sections:
+            for field in FIELDS[section]:
+                value, element = fields[field.path], browser.find_element(By.ID, field.id)
+                if field.widget == "checkbox":
+                    if value != element.is_selected():
+                        element.click()
+                elif field.widget == "multi" and element.tag_name == "fieldset":
+                    for choice in value:
+                        element.find_element(By.CSS_SELECTOR, f'input[value="{choice}"]').click()
+                elif element.tag_name == "select":
+                    if value:
+                        Select(element).select_by_visible_text(value)
+                elif value and value != element.get_attribute("value"):
+                    element.clear()
+                    element.send_keys(value)
+        for grid in GRIDS.values():
+            if grid.tab != tab:
+                continue
+            for index, row in enumerate(rows[grid.id]):
+                if index:
+                    find(f"#add-{grid.id}").click()
+                for column in grid.columns:
+                    cell = browser.find_element(By.NAME, f"grid.{grid.id}.{index}.{column.key}")
+                    if cell.tag_name == "select":
+                        Select(cell).select_by_visible_text(row[column.key] or ("(none)" if column.optional else "(choose)"))
+                    elif row[column.key]:
+                        cell.send_keys(row[column.key])
+
+
 def test_admin_flow_in_a_browser(admin, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -53,8 +97,11 @@ def test_admin_flow_in_a_browser(admin, browser):
     shots = screenshots_dir()
 
     def shot(name: str) -> None:
-        if shots is not None:
+        if shots is not None:  # the whole page: the window made as tall as it
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            browser.set_window_size(1280, min(max(height, 600), 3000) + 140)  # the window's own bars
             browser.save_screenshot(str(shots / f"{name}.png"))
+            browser.set_window_size(1280, 1000)
 
     def find(css: str):
         return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
@@ -78,55 +125,52 @@ def test_admin_flow_in_a_browser(admin, browser):
     find("#f-api_url").send_keys("ftp://" + admin.cart_url.split("://")[1])
     find("#f-password").send_keys(conn.password.get_secret_value())
     find("#f-active").click()
-    settings = integration_file._plain(sample_settings().model_dump(mode="python", by_alias=True, exclude_none=True))
-    for section, data in settings.items():  # the sample store's settings: the grids row by row, the rest in each tab's box
-        grid = GRIDS.get(section)
-        rows = data.pop(grid.key, None) if grid else None
-        box = browser.find_element(By.ID, f"f-section-{section}")
-        browser.execute_script("arguments[0].value = arguments[1];", box, tomli_w.dumps({section: data}))
-        if grid and rows:
-            browser.execute_script("arguments[0].click();", browser.find_element(By.ID, f"tab-{grid.section}"))
-            if grid.table:
-                rows = [dict(zip((c.key for c in grid.columns), pair)) for pair in rows.items()]
-            for index, row in enumerate(rows):
-                if index:
-                    find(f"#add-{section}").click()
-                for column in grid.columns:
-                    cell = browser.find_element(By.NAME, f"grid.{section}.{index}.{column.key}")
-                    if cell.tag_name == "select":
-                        Select(cell).select_by_visible_text(row.get(column.key) or ("(none)" if column.optional else "(choose)"))
-                    elif row.get(column.key):
-                        cell.send_keys(row[column.key])
+    expected = sample_settings()
+    fill_settings(browser, find, expected)
+    # a second row for the same cart ship method: refused beside that row
+    show_tab(browser, "shipping")
+    duplicate = len(expected.shipping.methods)
+    find("#add-ship_methods").click()
+    browser.find_element(By.NAME, f"grid.ship_methods.{duplicate}.cart_method").send_keys(expected.shipping.methods[0].cart_method)
+    Select(browser.find_element(By.NAME, f"grid.ship_methods.{duplicate}.method")).select_by_visible_text("UPS 2nd Day")
     shot("editor-grid-filled")
-    browser.execute_script("arguments[0].click();", browser.find_element(By.ID, "tab-general"))
+    show_tab(browser, "general")
     find("#save").click()
     problem = find('.field-problem[data-field="api_url"]')
-    assert "api_url" in problem.text
+    assert "api_url" in problem.text and problem.is_displayed()
+    assert "(1)" in find("#tab-shipping").text
+    show_tab(browser, "shipping")
+    assert "maps the same cart text as shipping.methods[0]" in find(f"#row-problems-ship_methods-{duplicate}").text
     assert find("#f-password").get_attribute("value") == ""  # write-only: not sent back
+    assert find("#f-preferences-hold_if_total_over").get_attribute("value") == "500"  # what was typed stays
     with admin.session() as session:
         from ecom import integrations
 
         assert integrations.find(session, "web shop") is None
+    shot("editor-problem-row")
+    show_tab(browser, "general")
     shot("editor-problem")
 
-    # corrected: saved, and the password field stays empty
+    # corrected: the duplicate row deleted, the URL fixed; saved, and the password field stays empty
     field = find("#f-api_url")
     field.clear()
     field.send_keys(admin.cart_url)
     find("#f-password").send_keys(conn.password.get_secret_value())
+    show_tab(browser, "shipping")
+    browser.find_element(By.NAME, f"grid.ship_methods.{duplicate}.delete").click()
     find("#save").click()
     assert "Created integration 'web shop'" in find("#message").text
     assert conn.password.get_secret_value() not in browser.page_source
     with admin.session() as session:
         saved = integrations.load_settings(session, integrations.get(session, "web shop"))
-    for section in GRIDS:  # every grid row typed came through, in order
-        assert getattr(saved, section) == getattr(sample_settings(), section)
+    assert saved == expected  # every field and grid row typed came through, in order
 
     # each tab, and Test Connection against the fake on its loopback port
     find("#test-connection").click()
     assert "Connection OK" in find("#test-result").text
     for tab in ("general", "preferences", "sales_tax", "shipping", "payments", "discounts", "schedule", "preview"):
         find(f"#tab-{tab}").click()
+        browser.execute_script("window.scrollTo(0, 0)")
         assert find(f"#panel-{tab}").is_displayed()
         shot(f"editor-{tab}")
 
@@ -159,3 +203,51 @@ def test_admin_flow_in_a_browser(admin, browser):
     browser.get(admin.url + "/jobs")
     find("#jobs")
     shot("jobs")
+
+
+def test_a_custom_cart_integration_gets_its_items_tab_in_a_browser(admin, browser):
+    """The Custom Cart items tab (SPEC §2) appears when the cart chosen is one whose driver takes an
+    item list, and the rows typed there are the integration's cart items once saved."""
+    custom_cart = pytest.importorskip("ecom_custom_cart", reason="the Custom Cart driver is not installed")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from ecom import integrations, plugins
+
+    manager = plugins.get_manager()
+    manager.pm.register(custom_cart, name="custom_cart")
+    wait = WebDriverWait(browser, WAIT)
+
+    def find(css: str):
+        return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    try:
+        browser.get(admin.url + "/integrations/new")
+        if "/login" in browser.current_url:
+            find("#username").send_keys(USER)
+            find("#password").send_keys(PASSWORD)
+            find("#login").click()
+        find("#f-name").send_keys("legacy shop")
+        assert not find("#tab-items").is_displayed()  # no cart chosen yet
+        Select(find("#f-cart")).select_by_value("custom_cart")
+        wait.until(lambda b: b.find_element(By.ID, "tab-items").is_displayed())
+        find("#f-website_name").send_keys("Legacy Shop")
+        find("#f-api_url").send_keys("https://legacy.example.com/ecom")
+        find("#f-password").send_keys("not-a-real-token")
+        show_tab(browser, "items")
+        skus = sorted(admin.fake.skus())[:2]
+        for index, sku in enumerate(skus):
+            if index:
+                find("#add-cart_items").click()
+            Select(browser.find_element(By.NAME, f"grid.cart_items.{index}.sku")).select_by_visible_text(sku)
+            browser.find_element(By.NAME, f"grid.cart_items.{index}.cart_id").send_keys(f"L-{index + 1}")
+        if (shots := screenshots_dir()) is not None:
+            browser.save_screenshot(str(shots / "editor-items.png"))
+        find("#save").click()
+        assert "Created integration 'legacy shop'" in find("#message").text
+        with admin.session() as session:
+            saved = integrations.load_settings(session, integrations.get(session, "legacy shop"))
+        assert [(i.sku, i.cart_id) for i in saved.general.cart_items] == [(skus[0], "L-1"), (skus[1], "L-2")]
+    finally:
+        manager.pm.unregister(custom_cart)

@@ -17,7 +17,7 @@ def test_save_reports_the_same_problems_as_integration_apply_and_saves_nothing(a
     try:
         page = client.get("/integrations/new").text
         form = {"csrf": csrf(page), "name": "twin", "cart": "testcart", "website_name": "Twin", "api_url": "https://",
-                **sections(page), "grid.shipping.0.cart_method": "Ground", "grid.shipping.0.method": "No Such Method"}  # fmt: skip
+                **sections(page), "grid.ship_methods.0.cart_method": "Ground", "grid.ship_methods.0.method": "No Such Method"}  # fmt: skip
         answer = client.post("/integrations/new", data=form)
     finally:
         client.close()
@@ -45,9 +45,9 @@ def test_a_grid_row_ticked_for_deletion_is_removed_and_an_empty_row_ignored(admi
     try:
         page = client.get("/integrations/grids").text
         form = {"csrf": csrf(page), "website_name": "G", "api_url": admin.cart_url, **sections(page),
-                "grid.discounts.0.cart_code": "SPRING", "grid.discounts.0.discount": "Web Discount",
-                "grid.discounts.1.cart_code": "GONE", "grid.discounts.1.discount": "Web Discount", "grid.discounts.1.delete": "on",
-                "grid.discounts.2.cart_code": "", "grid.discounts.2.discount": ""}  # fmt: skip
+                "grid.discount_codes.0.cart_code": "SPRING", "grid.discount_codes.0.discount": "Web Discount",
+                "grid.discount_codes.1.cart_code": "GONE", "grid.discount_codes.1.discount": "Web Discount", "grid.discount_codes.1.delete": "on",
+                "grid.discount_codes.2.cart_code": "", "grid.discount_codes.2.discount": ""}  # fmt: skip
         answer = client.post("/integrations/grids", data=form)
         assert answer.status_code == 200, answer.text
     finally:
@@ -86,7 +86,7 @@ def test_users_add_list_password_remove(ecom_db, ecom_cli):
 
 
 def test_preview_shows_what_a_pasted_order_would_become_and_says_what_is_wrong_with_nonsense(admin):
-    from ecom.cli.integration_views import preview_lines
+    from ecom.preview import preview_lines
     from ecom.mapping import DbLookups, map_order
     from ecom.sample import sample_settings
     from ecom.testing.testcart import order_from_cart
@@ -108,3 +108,133 @@ def test_preview_shows_what_a_pasted_order_would_become_and_says_what_is_wrong_w
     result = html.unescape(re.search(r'<pre id="preview-result">(.*?)</pre>', shown.text, re.S)[1])
     assert result.splitlines() == expected and expected
     assert "The pasted order is not a canonical order" in html.unescape(nonsense.text)
+
+
+def _rich_settings(admin):
+    from ecom.sample import sample_settings
+
+    settings = sample_settings(recipients=["ops@example.com", "dana@example.com"])
+    data = settings.model_dump(mode="python", by_alias=True)
+    sku = sorted(admin.fake.skus())[0]
+    data["general"].update(locations=["Main"], location_map={"Main": "Warehouse 1"}, cart_items=[{"sku": sku, "cart_id": "c-1"}],
+                           driver_options={"status_map": {"shipped": "closed"}, "flag": "true", "limit": 12, "items": {"A-1": sku}})  # fmt: skip
+    data["preferences"].update(statuses=["processing", "approved"], sales_channels=["web", "pos"], initial_status="pending")
+    data["schedule"].update(enabled=True, frequency="weekly", interval=2, time="06:30", weekday="friday")
+    return type(settings).model_validate(data)
+
+
+def test_the_form_shows_every_setting_and_saving_it_untouched_changes_nothing(admin):
+    with admin.session() as session:
+        item = integrations.create(session, "roundtrip", "testcart", website_name="R", api_url=admin.cart_url, password="tok",
+                                   settings=_rich_settings(admin))  # fmt: skip
+        session.commit()
+        before = integrations.load_settings(session, item)
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/roundtrip").text
+        posted = sections(page)
+        assert posted["f.schedule.time"] == ["06:30"] and posted["f.schedule.weekday"] == ["friday"]
+        assert posted["f.preferences.statuses"] == ["processing", "approved"]  # ticks
+        assert posted["f.notify.recipients"] == ["ops@example.com\ndana@example.com"]  # one a line
+        assert posted["f.shipping.default_method"] == ["UPS Ground"]  # chosen from the back office's menu
+        assert '<option selected>UPS Ground</option>' in page
+        form = {"csrf": csrf(page), "website_name": "R", "api_url": admin.cart_url, **posted}
+        answer = client.post("/integrations/roundtrip", data=form)
+    finally:
+        client.close()
+    assert "No change to integration &#39;roundtrip&#39;" in answer.text, answer.text[:3000]
+    with admin.session() as session:
+        assert integrations.load_settings(session, integrations.get(session, "roundtrip")) == before
+
+
+def test_a_bad_value_is_said_beside_its_field_and_a_bad_row_beside_its_row(admin):
+    with admin.session() as session:
+        integrations.create(session, "beside", "testcart", website_name="B", api_url=admin.cart_url, password="tok")
+        session.commit()
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/beside").text
+        form = {**sections(page), "csrf": csrf(page), "website_name": "B", "api_url": admin.cart_url,
+                "f.schedule.interval": "often", "f.preferences.hold_if_total_over": "-5",
+                "grid.ship_methods.0.cart_method": "Ground", "grid.ship_methods.0.method": "UPS Ground",
+                "grid.ship_methods.1.cart_method": "Air", "grid.ship_methods.1.method": "No Such Method",
+                "grid.driver_options.0.option": "mapping_file", "grid.driver_options.0.value": "/etc/passwd"}  # fmt: skip
+        answer = client.post("/integrations/beside", data=form)
+    finally:
+        client.close()
+    assert answer.status_code == 422
+    text = html.unescape(answer.text)
+
+    def beside(element_id: str) -> str:
+        found = re.search(rf'id="{element_id}".*?(?=<div class="field|<tr|</fieldset>)', text, re.S)
+        assert found, element_id
+        return found[0]
+
+    assert "schedule.interval: Input should be a valid integer" in beside("row-f-schedule-interval")
+    assert "preferences.hold_if_total_over: Input should be greater than or equal to 0" in beside("row-f-preferences-hold_if_total_over")
+    assert "shipping.methods[1].method: no ship method named 'No Such Method'" in beside("row-problems-ship_methods-1")
+    assert "row-problems-ship_methods-0" not in text
+    assert "is read only by `ecom integration apply`" in beside("row-problems-driver_options-0")
+    assert 'id="tab-schedule" class=" has-problems">Schedule (1)' in text
+    with admin.session() as session:
+        assert integrations.load_settings(session, integrations.get(session, "beside")).schedule.interval == 1  # nothing saved
+
+
+def test_a_driver_option_reads_back_as_it_was_shown():
+    from ecom.integration_file import option_text, option_value
+
+    for value in ("plain text", "true", "12", "", "line one\nfoo = [1", True, 12, {"shipped": "closed", "a b": {"c": 1}}, ["x", {"y": 2}]):
+        assert option_value(option_text(value)) == value
+    assert option_value("[" * 5000) == "[" * 5000  # too deep to read as TOML: kept as the text it is
+
+
+class ItemListCart:
+    """A driver that learns the cart's items from the integration's own list (CartInfo.item_list)."""
+
+    @staticmethod
+    def describe_cart():  # type: ignore[no-untyped-def]
+        from ecom.testing import testcart
+
+        return testcart.INFO.model_copy(update={"kind": "itemlist", "title": "Item List Cart", "item_list": True})
+
+
+def test_the_items_tab_is_offered_for_a_cart_whose_driver_takes_an_item_list(admin):
+    from ecom import hookspecs, plugins
+
+    plugin = ItemListCart()
+    plugin.describe_cart = hookspecs.hookimpl(plugin.describe_cart)  # type: ignore[method-assign]
+    manager = plugins.get_manager()
+    manager.pm.register(plugin, name="itemlist")
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/new").text
+    finally:
+        client.close()
+        manager.pm.unregister(plugin)
+    flags = dict(re.findall(r'<option value="(\w+)" data-item-list="(yes|no)"', page))
+    assert flags == {"itemlist": "yes", "testcart": "no"}
+
+
+def test_the_cart_status_after_import_is_a_menu_of_the_carts_statuses_and_its_own_mapped_ones(admin):
+    from ecom.testing import testcart
+
+    with admin.session() as session:
+        integrations.create(session, "statuses", "testcart", website_name="S", api_url=admin.cart_url, password="tok")
+        session.commit()
+    client = logged_in(admin)
+    try:
+        page = client.get("/integrations/statuses").text
+        form = {"csrf": csrf(page), "website_name": "S", "api_url": admin.cart_url, **sections(page),
+                "grid.driver_options.0.option": "status_map", "grid.driver_options.0.value": '{ "on-hold-web" = "Processing" }'}  # fmt: skip
+        form.pop("f.preferences.cart_status_after_import", None)
+        mapped = client.post("/integrations/statuses", data=form).text
+    finally:
+        client.close()
+
+    def menu(text: str) -> list[str]:
+        found = re.search(r'<select name="f.preferences.cart_status_after_import"[^>]*>(.*?)</select>', text, re.S)
+        assert found, "the cart status after import is not a menu"
+        return [html.unescape(o) for o in re.findall(r"<option[^>]*>([^<]*)</option>", found[1])]
+
+    assert menu(page) == ["(none)", *testcart.INFO.after_import_statuses]
+    assert menu(mapped)[-1] == "on-hold-web"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -116,8 +117,51 @@ def test_the_cart_password_is_never_in_a_page_or_a_form_value_or_a_log(admin, sh
     client.close()
 
 
-def sections(page: str) -> dict[str, str]:
-    return {name: html.unescape(text) for name, text in re.findall(r'<textarea name="(section_\w+)"[^>]*>(.*?)</textarea>', page, re.S)}
+class _Form(HTMLParser):
+    """What a browser would send for the editor form's settings fields (``f.*`` and ``grid.*``) as the page stands."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._open: tuple[str, str] | None = None  # a textarea or select being read: (tag, name)
+        self._selected: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name") or ""
+        if tag == "input" and name.startswith(("f.", "grid.")) and "__i__" not in name:
+            if a.get("type") == "checkbox":
+                if "checked" in a:
+                    self.data.setdefault(name, []).append(a.get("value") or "on")
+            else:
+                self.data.setdefault(name, []).append(a.get("value") or "")
+        elif tag in ("textarea", "select") and name.startswith(("f.", "grid.")) and "__i__" not in name:
+            self._open, self._selected = (tag, name), None
+            if tag == "textarea":
+                self.data.setdefault(name, []).append("")
+        elif tag == "option" and self._open and ("selected" in a or self._selected is None):
+            self._selected = a.get("value")  # None: the option's text, read next
+
+    def handle_data(self, data: str) -> None:
+        if self._open and self._open[0] == "textarea":
+            self.data[self._open[1]][-1] += data
+        elif self._open and self._selected is None:
+            self._selected = data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and tag == self._open[0]:
+            if tag == "select":
+                self.data.setdefault(self._open[1], []).append(self._selected or "")
+            else:
+                self.data[self._open[1]][-1] = self.data[self._open[1]][-1].removeprefix("\n")
+            self._open = None
+
+
+def sections(page: str) -> dict[str, list[str]]:
+    """The editor's settings fields as they stand on ``page``, as a browser would post them."""
+    parser = _Form()
+    parser.feed(page)
+    return parser.data
 
 
 def test_hostile_order_data_in_errors_is_escaped(admin, shop):
@@ -189,3 +233,22 @@ def test_the_active_toggle_saves_and_refuses_an_integration_that_cannot_run(admi
             assert integrations.get(session, "toggle").active is False
     finally:
         client.close()
+
+
+def test_the_web_admin_imports_nothing_from_the_cli():
+    """The web admin and the CLI share core modules (ecom.preview, ecom.connection_test, ecom.jobs.schedule),
+    not each other's private helpers: no import of ecom.cli anywhere in ecom.web, at the top or inside a function."""
+    import ast
+    from pathlib import Path
+
+    import ecom.web
+
+    imported = []
+    for path in Path(ecom.web.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                imported += [alias.name for alias in node.names]
+    assert "ecom.integrations" in imported  # the walk sees the imports
+    assert [name for name in imported if name == "ecom.cli" or name.startswith("ecom.cli.")] == []

@@ -22,6 +22,12 @@ def init_command() -> None:
         click.echo(f"Upgraded the ecom database {where} from revision {report.before} to {report.after} (latest).")
     else:
         click.echo(f"The ecom database {where} is at revision {report.after} (latest): nothing to do.")
+    if report.tightened is not None:
+        click.echo(
+            f"The database file {where} could be read by other users (mode {report.tightened:04o}): "
+            "it is owner-only (0600) now, as ecom creates it.",
+            err=True,
+        )
     from ecom import secrets  # integration passwords are encrypted with this key (docs/integrations.md)
 
     if (key_file := secrets.init_key_file(report.url)) is not None:

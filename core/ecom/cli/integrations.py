@@ -2,14 +2,12 @@
 
 The commands are thin: the rules live in :mod:`ecom.integrations` (the service and its checks)
 and :mod:`ecom.integration_file` (TOML and ``key=value``); the wording of ``show`` and
-``preview`` in :mod:`ecom.cli.integration_views`. A password is read from a hidden prompt, an
+``preview`` in :mod:`ecom.cli.integration_views` and :mod:`ecom.preview`. A password is read from a hidden prompt, an
 environment variable or stdin, never from a flag, and never printed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 import os
 import sys
 from collections.abc import Iterator
@@ -18,21 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from ecom import db, integration_file, integrations, secrets
-from ecom import models as m
 from ecom.cli import cli, echo_json
 from ecom.cli.files import read_text
-from ecom.cli.integration_views import checklist_lines, preview_lines, show_lines, table
-from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
-from ecom.integration_checks import dotted, validation_problems
+from ecom.cli.integration_views import checklist_lines, show_lines
+from ecom.text import table
+from ecom.errors import ConfigError
+from ecom.connection_test import check_connection, report_lines
 from ecom.jobs import schedule
-from ecom.mapping import DbLookups, map_order
-from ecom.plugins import drivers, get_driver
-from ecom.records import CartOrder, ConnectionReport
-from ecom.settings import DiscountRow, IntegrationSettings, PaymentMethodRow, ShipMethodRow
+from ecom.plugins import drivers
+from ecom.preview import order_from_text, preview_lines, preview_order
+from ecom.records import CartOrder
+from ecom.settings import DiscountRow, PaymentMethodRow, ShipMethodRow
 
 GRIDS = ("tax-states", "ship-methods", "payment-methods", "discounts")
 
@@ -177,7 +174,7 @@ def show_command(name: str, as_json: bool) -> None:
         settings = integrations.load_settings(session, item)
         test = integrations.last_test(item)
         steps = integrations.checklist(session, item)
-    runs = _next_runs(settings, test)
+    runs = schedule.upcoming_runs(settings.schedule, test.at if test else None)
     if as_json:
         echo_json(
             {
@@ -218,26 +215,11 @@ def show_command(name: str, as_json: bool) -> None:
             ("username", labelled("username", item.username)),
             ("password", labelled("password", "set (encrypted)" if integrations.password_is_set(item) else "not set")),
             ("tested", tested),
-            ("next runs", _next_runs_text(settings, test, runs)),
+            ("next runs", schedule.next_runs_text(settings.schedule, test.at if test else None, runs)),
         ],
     }
     for line in show_lines(header, settings.model_dump(mode="python", by_alias=True), steps):
         click.echo(line)
-
-
-def _next_runs(settings: IntegrationSettings, test: integrations.ConnectionTest | None) -> list[dt.datetime]:
-    """The schedule's next three runs; none until a successful Test Connection starts it."""
-    if test is None:
-        return []
-    return schedule.next_runs(settings.schedule, max(m.utcnow(), test.at), 3)
-
-
-def _next_runs_text(settings: IntegrationSettings, test: integrations.ConnectionTest | None, runs: list[dt.datetime]) -> list[str] | str:
-    if not settings.schedule.enabled:
-        return "scheduling is off (schedule.enabled)"
-    if test is None:
-        return "after a successful Test Connection"
-    return [f"{run:%Y-%m-%d %H:%M} UTC" for run in runs]
 
 
 # --- set, activate, deactivate, remove -------------------------------------------------------
@@ -330,27 +312,11 @@ def test_command(name: str, then_activate: bool) -> None:
     """
     with back_office() as session:
         item = integrations.get(session, name)
-        settings = integrations.load_settings(session, item)
-        driver = get_driver(item.cart_kind)
-        connection = integrations.connection(item)
-        operations = integrations.enabled_operations(settings)
-        try:
-            report = driver.call("test_connection", connection=connection, operations=operations)
-        except DriverError as exc:
-            words = _redact(str(exc), connection.secrets)
-            family = next(c for c in (AuthError, RejectedError, RetryableError, FatalError, DriverError) if isinstance(exc, c))
-            raise family(f"Test Connection of {name!r} failed: {_failure(exc)}: {words}", status=exc.status) from None
-        if not isinstance(report, ConnectionReport):
-            raise DriverError(f"Test Connection of {name!r}: the {driver.info.title} driver gave no answer.")
-        integrations.record_test(item, report)
-        secret_words = connection.secrets
+        report = check_connection(session, item)
         missing = [] if item.active else integrations.missing_to_activate(integrations.checklist(session, item))
         was_active = item.active
-    click.echo(f"Connection OK: {_redact(report.message, secret_words)}")
-    for line in (f"  {k}: {_redact(v, secret_words)}" for k, v in report.details.items()):
+    for line in report_lines(report):
         click.echo(line)
-    for warning in report.warnings:
-        click.echo(f"Warning: {_redact(warning, secret_words)}")
     if was_active:
         return
     if missing:
@@ -373,21 +339,6 @@ def _interactive() -> bool:
 
 def _quoted(name: str) -> str:
     return f'"{name}"' if " " in name else name
-
-
-def _failure(exc: DriverError) -> str:
-    status = f" (HTTP {exc.status})" if exc.status else ""
-    if isinstance(exc, AuthError):
-        return f"the cart refused the credentials{status}"
-    if isinstance(exc, RetryableError):
-        return f"the cart could not be reached or kept failing{status}; try again later"
-    return f"the cart answered with an error{status}"
-
-
-def _redact(text: str, secrets_: tuple[str, ...]) -> str:
-    for secret in secrets_:
-        text = text.replace(secret, "****")
-    return text
 
 
 # --- export, apply ---------------------------------------------------------------------------
@@ -581,12 +532,7 @@ def preview_command(ctx: click.Context, name: str, order_file: Path, as_json: bo
     engine = db.open_engine()
     try:
         with Session(engine) as session:
-            try:
-                item = integrations.get(session, name)
-                settings = integrations.load_settings(session, item)
-                outcome = map_order(order, settings, DbLookups(session, item.id))
-            finally:
-                session.rollback()
+            outcome = preview_order(session, integrations.get(session, name), order)
     finally:
         engine.dispose()
     if as_json:
@@ -600,33 +546,6 @@ def preview_command(ctx: click.Context, name: str, order_file: Path, as_json: bo
 
 def _read_order(path: Path) -> CartOrder:
     return order_from_text(*read_text(path, "an order"))
-
-
-def order_from_text(source: str, text: str) -> CartOrder:
-    """A canonical order from its JSON text (``preview``), or a ConfigError listing what is wrong."""
-    try:
-        order = CartOrder.model_validate_json(text)
-    except ValidationError as exc:
-        problems = validation_problems(exc, model=CartOrder)
-        lines = "\n".join(f"  {p}" for p in problems)
-        raise ConfigError(f"{source} is not a canonical order (docs/records.md):\n{lines}") from None
-    problems = [f"{where}: {value} {problem}" for where, value in _numbers(order, ()) if (problem := m.number_problem(value))]
-    if problems:
-        lines = "\n".join(f"  {p}" for p in problems)
-        raise ConfigError(f"{source} holds numbers beyond what the back office keeps:\n{lines}")
-    return order
-
-
-def _numbers(value: Any, where: tuple[Any, ...]) -> Iterator[tuple[str, Any]]:
-    """Every number in a record, with where it is (``lines.0.quantity``)."""
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _numbers(getattr(value, name), (*where, name))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _numbers(item, (*where, index))
-    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
-        yield dotted(where), value
 
 
 # --- drivers, when installed -----------------------------------------------------------------

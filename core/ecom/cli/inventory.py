@@ -21,6 +21,7 @@ from ecom.binding import DbRefCache
 from ecom.cli import cli, echo_json
 from ecom.cli.items import echo_table
 from ecom.jobs import lifecycle
+from ecom.jobs.context import UnlockedDriver
 from ecom.inventory_push import DEFAULT_BATCH_SIZE, InventoryPlan, PlannedLevel, binding_hint, plan_inventory, push_inventory
 from ecom.plugins import Driver, get_driver
 from ecom.records import Connection
@@ -50,28 +51,38 @@ def phase_context(name: str, phase: str) -> Iterator[PhaseContext]:
 
     The phase runs as a job of its own (trigger manual), so it holds the integration's one-job
     lock like ``ecom sync``: refused (exit 6) while another job is queued or running, and listed
-    by ``ecom jobs list`` afterwards.
+    by ``ecom jobs list`` afterwards. Like a sync job's, its heartbeat beats from a thread, and it
+    commits before each cart call, so it never holds the database while it waits on the cart and a
+    job cancelled meanwhile stops at its next call.
     """
     engine = db.open_engine()
     try:
         with Session(engine, expire_on_commit=False) as session:
             integration = integrations.get(session, name)
-            job = lifecycle.create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": [phase]})
-            lifecycle.claim(session, job)
-            try:
-                settings = integrations.load_settings(session, integration)
-                driver = get_driver(integration.cart_kind)
-                assert integration.id is not None
-                connection = replace(integrations.connection(integration), refs=DbRefCache(session, integration.id))
-                yield PhaseContext(session, integration, settings, driver, connection, job, phase)
-                session.commit()
-            except BaseException as exc:
-                session.rollback()
-                lifecycle.fail_job(session, job, f"{phase.replace('_', ' ')} stopped: {exc}")
-                raise
-            lifecycle.finish_job(session, job, m.JobStatus.SUCCEEDED)
+            job = lifecycle.create_job(
+                session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": [phase]}, claim=True
+            )
+            with lifecycle.KeepAlive(engine, job):  # a long cart call must not let the lease run out
+                yield from _run_phase(session, integration, job, phase)
     finally:
         engine.dispose()
+
+
+def _run_phase(session: Session, integration: m.Integration, job: m.Job, phase: str) -> Iterator[PhaseContext]:
+    try:
+        settings = integrations.load_settings(session, integration)
+        driver = UnlockedDriver(get_driver(integration.cart_kind), session, job)  # commits before each cart call
+        assert integration.id is not None
+        connection = replace(integrations.connection(integration), refs=DbRefCache(session, integration.id))
+        yield PhaseContext(session, integration, settings, driver, connection, job, phase)
+        lifecycle.heartbeat(session, job)  # cancelled or taken over meanwhile: its work is not kept
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        lifecycle.fail_job(session, job, f"{phase.replace('_', ' ')} stopped: {exc}")
+        raise
+    if not lifecycle.finish_job(session, job, m.JobStatus.SUCCEEDED):
+        raise lifecycle.JobLostError(lifecycle.lost_message(session, job))
 
 
 @cli.group()

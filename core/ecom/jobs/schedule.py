@@ -73,3 +73,20 @@ def due_run(schedule: Schedule, last: dt.datetime | None, since: dt.datetime, no
     if latest is None or latest <= max(last or since, since):
         return None
     return latest
+
+
+def upcoming_runs(schedule: Schedule, tested_at: dt.datetime | None, count: int = 3) -> list[dt.datetime]:
+    """An integration's next ``count`` runs; none until a successful Test Connection (at
+    ``tested_at``) starts its schedule. ``ecom integration show`` and the web admin show these."""
+    if tested_at is None:
+        return []
+    return next_runs(schedule, max(dt.datetime.now(dt.UTC), tested_at), count)
+
+
+def next_runs_text(schedule: Schedule, tested_at: dt.datetime | None, runs: list[dt.datetime]) -> list[str] | str:
+    """The next runs in words: the times, or why there are none."""
+    if not schedule.enabled:
+        return "scheduling is off (schedule.enabled)"
+    if tested_at is None:
+        return "after a successful Test Connection"
+    return [f"{run:%Y-%m-%d %H:%M} UTC" for run in runs]

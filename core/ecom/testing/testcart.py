@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from ecom import hookimpl
+from ecom.drivers import Results
 from ecom.errors import RejectedError
 from ecom.http import CartHTTP, RateLimitPacer, cart_clock, cursors, default_error_message
 from ecom.records import (
@@ -250,12 +251,12 @@ def _batches(
 ) -> list[PushResult]:
     """POST ``records`` in batches of ``size``; one result per record, in order. ``to_cart``
     returns the cart's JSON for a record, or a string saying why it cannot be sent."""
-    results: list[PushResult | None] = [None] * len(records)
+    results = Results(records, ref=ref)
     sendable: list[tuple[int, dict[str, Any]]] = []
     for index, record in enumerate(records):
         body = to_cart(record)
         if isinstance(body, str):
-            results[index] = PushResult.failed(ref(record), body)
+            results.fail(index, body)
         else:
             sendable.append((index, body))
     with client(connection) as http:
@@ -267,8 +268,8 @@ def _batches(
             except RejectedError as exc:  # the whole batch refused: each record says why
                 answers = [{"status": "error", "error": {"message": str(exc)}}] * len(chunk)
             for (index, _), answer in zip(chunk, answers, strict=True):
-                results[index] = _result(ref(records[index]), answer)
-    return [r for r in results if r is not None]
+                results.set(index, _result(ref(records[index]), answer))
+    return results.done()
 
 
 def _result(ref: str, answer: dict[str, Any]) -> PushResult:

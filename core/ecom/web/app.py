@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -13,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ecom import db
+from ecom import db, secrets
 from ecom.errors import EcomError
 from ecom.web import auth, integrations, jobs
+from ecom.web.throttle import LoginThrottle
 
 SESSION_HOURS = 8
 
@@ -47,15 +47,21 @@ async def _ecom_error(request: Request, exc: Exception) -> Response:
     return render(request, "message.html", {"title": "That did not work", "text": str(exc)}, status_code=400)
 
 
-def create_app(*, database_url: str | None = None, secure_cookies: bool = False, session_key: str | None = None) -> Starlette:
-    """The web admin for the back office at ``database_url`` (default: ECOM_DATABASE_URL)."""
+def create_app(*, database_url: str | None = None, secure_cookies: bool = False, throttle: LoginThrottle | None = None) -> Starlette:
+    """The web admin for the back office at ``database_url`` (default: ECOM_DATABASE_URL).
+
+    Session cookies are signed with a key derived from ecom's secret key (made on first need,
+    owner-only, see :mod:`ecom.secrets`), so sessions outlive a restart of the server.
+    """
     from starlette.staticfiles import StaticFiles
 
     engine = db.open_engine(database_url, pooled=True)
+    session_key = secrets.derived_key("web session", database_url)
     routes = [
         Route("/", home),
         Route("/login", auth.login, methods=["GET", "POST"]),
         Route("/logout", auth.logout, methods=["POST"]),
+        Route("/account/password", auth.password_page, methods=["GET", "POST"], name="password"),
         *integrations.routes,
         *jobs.routes,
     ]
@@ -64,11 +70,13 @@ def create_app(*, database_url: str | None = None, secure_cookies: bool = False,
     routes.append(Mount("/static", StaticFiles(packages=[("ecom", "web/static")]), name="static"))
     middleware = [
         Middleware(
-            SessionMiddleware, secret_key=session_key or secrets.token_urlsafe(32), session_cookie="ecom_session",
+            SessionMiddleware, secret_key=session_key.hex(), session_cookie="ecom_session",
             max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure_cookies,
         )
     ]  # fmt: skip
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={EcomError: _ecom_error})
     app.state.engine = engine
+    app.state.fingerprint_key = secrets.derived_key("web password fingerprint", database_url)
+    app.state.login_throttle = throttle or LoginThrottle()
     app.state.render = render
     return app

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from ecom import drivers, hookimpl
 from ecom.errors import ConfigError, DriverError
-from ecom.http import CartHTTP, cart_clock, cursors, default_error_message
+from ecom.http import CartHTTP, cart_clock, cursors
 from ecom.records import (
     CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
     RecordFailure, StatusUpdate, StockLevel, WebOrderStatus, translate_page,
@@ -57,6 +57,7 @@ def describe_cart() -> CartInfo:
         docs_url="docs/custom-cart.md",
         required=["api_url", "password"],
         api_paths=[r"/v\d+"],
+        item_list=True,
     )
 
 
@@ -114,13 +115,11 @@ def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[Pus
 @hookimpl
 def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[PushResult]:
     items = _items(connection)
-    results: list[PushResult | None] = [None] * len(levels)
-    carried = []
+    results = drivers.Results(levels, ref=lambda level: level.sku)
     for i, level in enumerate(levels):
-        if items.carried(level.sku):
-            carried.append(i)
-        else:
-            results[i] = PushResult(ref=level.sku, ok=True, action="unchanged", message="Not carried by this cart (not in its item table).")
+        if not items.carried(level.sku):
+            results.ok(i, action="unchanged", message="Not carried by this cart (not in its item table).")
+    carried = results.open()
     sent = [levels[i].model_copy(update={"sku": items.code(levels[i].sku)}) for i in carried]
     mapped = _mapped(connection)
     if mapped is not None:
@@ -128,8 +127,8 @@ def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[Pus
     else:
         answers = _write(connection, "/stock", "levels", [s.model_dump(mode="json", exclude_none=True) for s in sent], [s.sku for s in sent])
     for i, answer in zip(carried, answers, strict=True):
-        results[i] = answer.model_copy(update={"ref": levels[i].sku})
-    return results  # type: ignore[return-value]
+        results.set(i, answer.model_copy(update={"ref": levels[i].sku}))
+    return results.done()
 
 
 @hookimpl
@@ -168,12 +167,10 @@ def client(connection: Connection) -> CartHTTP:
 
 
 def error_message(response: httpx.Response) -> str:
-    """The store's words from the protocol's error body, ``{"error": {"code", "message"}}``."""
-    try:
-        error = response.json()["error"]
-        return f"{error['message']} ({error['code']})"
-    except (ValueError, KeyError, TypeError):
-        return default_error_message(response)
+    """The store's words from the protocol's error body, ``{"error": {"code", "message"}}`` (another
+    body: :class:`~ecom.http.CartHTTP` reads it with :func:`~ecom.http.default_error_message`)."""
+    error = response.json()["error"]
+    return f"{error['message']} ({error['code']})"
 
 
 def _auth_name(connection: Connection) -> str:

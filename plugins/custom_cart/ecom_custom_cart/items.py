@@ -7,9 +7,10 @@ stored with the integration and every worker reads the same one:
     the explicit table, ``{"<cart's item code>": "<back-office SKU>", ...}``; managed with
     ``ecom integration items NAME import|export|list`` (CSV ``cart_item,sku``).
 ``item_expression``
-    a sandboxed Jinja2 expression (:mod:`ecom_custom_cart.sandbox`) over the cart's order line,
-    ``line`` (the line's public JSON form), giving the SKU, e.g. ``line.sku | upper`` or
-    ``"{{ line.sku | replace('LEG-', '') }}"``; an empty result means "not mapped".
+    a Jinja2 expression over the cart's order line, ``line`` (the line's public JSON form),
+    giving the SKU, e.g. ``line.sku | upper`` or ``"{{ line.sku | replace('LEG-', '') }}"``; an
+    empty result means "not mapped". It runs in the core's bounded sandbox (:mod:`ecom.sandbox`):
+    what the text shows is refused when the setting is read, what the values decide when it runs.
 
 Both may be set: the table first, then the expression. With neither, the cart's codes are the
 SKUs. Used by order import (each line's code resolved to a SKU, or the order fails with the
@@ -26,7 +27,7 @@ from typing import Any
 from ecom.errors import ConfigError
 from ecom.records import CartOrder
 
-from ecom_custom_cart.sandbox import Expression
+from ecom.sandbox import Expression, SandboxError
 
 TABLE = "items"
 EXPRESSION = "item_expression"
@@ -36,12 +37,17 @@ class UnmappedItem(ValueError):
     """An order line whose cart item code maps to no SKU."""
 
 
+class ExpressionError(ValueError):
+    """The item expression failed on one line: the setting, the expression and why."""
+
+
 @dataclass
 class ItemMap:
     """The item mapper of one integration (see the module docstring)."""
 
     table: dict[str, str] = field(default_factory=dict)
     expression: Expression | None = None
+    expression_text: str = ""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ItemMap:
@@ -52,8 +58,14 @@ class ItemMap:
         text = options.get(EXPRESSION)
         if text is not None and not (isinstance(text, str) and text.strip()):
             raise ConfigError(f"general.driver_options.{EXPRESSION} must be a Jinja2 expression (text).")
-        expression = Expression(text, f"general.driver_options.{EXPRESSION}") if text else None
-        return cls(table=dict(table), expression=expression)
+        expression = None
+        if text:
+            whole = text if "{{" in text or "{%" in text else "{{ " + text + " }}"  # a bare expression keeps its value
+            try:
+                expression = Expression(whole)
+            except SandboxError as exc:
+                raise ConfigError(f"general.driver_options.{EXPRESSION}: {text!r} {exc}") from None
+        return cls(table=dict(table), expression=expression, expression_text=text or "")
 
     @property
     def active(self) -> bool:
@@ -65,7 +77,10 @@ class ItemMap:
         if code in self.table:
             return self.table[code]
         if self.expression is not None:
-            value = self.expression(line=dict(line))
+            try:
+                value = self.expression(line=dict(line))
+            except SandboxError as exc:
+                raise ExpressionError(f"general.driver_options.{EXPRESSION}: {self.expression_text!r} {exc}") from None
             if value not in (None, "") and str(value).strip():
                 return str(value).strip()
         elif not self.table:

@@ -14,7 +14,7 @@ import pytest
 from ecom.errors import ConfigError
 
 from ecom_custom_cart.declarative import CartMapping, MappedCart
-from ecom_custom_cart.declarative.sandbox import MAX_SECONDS
+from ecom.sandbox import MAX_SECONDS
 from ecom_custom_cart.legacy_fake import LegacyShopFake
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "custom-cart-mapping-example.toml"

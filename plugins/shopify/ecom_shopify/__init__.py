@@ -85,29 +85,20 @@ def test_connection(connection: Connection, operations: frozenset[str]) -> Conne
 
 @hookimpl
 def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Page[CartOrder]]:
-    def pages() -> Iterator[Page[CartOrder]]:
-        with Shopify(connection) as shop:
-            yield from orders.fetch(shop, since)
-
-    return pages()
+    with Shopify(connection) as shop:
+        yield from orders.fetch(shop, since)
 
 
 @hookimpl
 def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
-    def pages() -> Iterator[Page[CartOrder]]:
-        with Shopify(connection) as shop:
-            yield from orders.by_id(shop, ids)
-
-    return pages()
+    with Shopify(connection) as shop:
+        yield from orders.by_id(shop, ids)
 
 
 @hookimpl
 def fetch_products(connection: Connection, since: datetime | None) -> Iterator[Page[CartProduct]]:
-    def pages() -> Iterator[Page[CartProduct]]:
-        with Shopify(connection) as shop:
-            yield from product_ops.fetch(shop, since)
-
-    return pages()
+    with Shopify(connection) as shop:
+        yield from product_ops.fetch(shop, since)
 
 
 @hookimpl

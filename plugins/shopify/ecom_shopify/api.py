@@ -1,11 +1,12 @@
 """Talking to the Admin GraphQL API: the pinned version, the client, pacing by query cost, errors.
 
 The one place the API version is named (:data:`API_VERSION`). Requests go through the core's
-:class:`ecom.http.CartHTTP` (timeouts, retries, redaction); this module adds what is Shopify's own:
-the ``X-Shopify-Access-Token`` header, a :class:`CostPacer` that waits until the leaky bucket
+:class:`ecom.graphql.GraphQL` (on :class:`ecom.http.CartHTTP`: timeouts, retries, redaction,
+GraphQL errors as ecom's, Relay pages); this module adds what is Shopify's own: the
+``X-Shopify-Access-Token`` header, a :class:`CostPacer` that waits until the leaky bucket
 (``extensions.cost.throttleStatus``) holds the cost of the next query and has a ``THROTTLED`` answer
 (HTTP 200) retried after the time the restore rate implies (a wait that uses none of the request's
-attempts), and GraphQL errors turned into ecom's.
+attempts), page sizes fitted to the query cost, and which error code is which.
 
 Shopify's "Status and error codes" (shopify.dev/docs/api/admin-graphql, top-level ``errors``) name
 four codes: ``THROTTLED``, ``ACCESS_DENIED``, ``SHOP_INACTIVE`` and ``INTERNAL_SERVER_ERROR``
@@ -17,15 +18,14 @@ asked for.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from ecom import AuthError, Connection, RejectedError, RetryableError
-from ecom.http import CartHTTP
+from ecom.graphql import GraphQL, error_codes
 
 API_VERSION = "2026-07"
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
@@ -88,108 +88,46 @@ class CostPacer:
         return min(float(MAX_QUERY_COST), self.maximum)
 
 
-def error_codes(body: Any) -> set[str]:
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        return set()
-    return {str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
-
-
-def transient_fault(response: httpx.Response, body: Any) -> str | None:
-    """For :class:`ecom.http.CartHTTP`: what passing fault a 200 answer holds, or None."""
-    if not isinstance(body, dict) or not ("data" in body or "errors" in body):
-        return "an answer with neither data nor errors"
-    errors = body.get("errors")
-    if not isinstance(errors, list):
-        return None
-    passing = [e for e in errors if isinstance(e, dict) and (e.get("extensions") or {}).get("code") in TRANSIENT_CODES]
-    if not passing:
-        return None
-    return "; ".join(f"{(e.get('extensions') or {}).get('code')}: {e.get('message', '')}".strip() for e in passing)
-
-
-def describe(document: str, variables: dict[str, Any]) -> str:
-    """A query as an error names it: its operation, and the cursor, id or ids it asked for."""
-    found = re.match(r"\s*(query|mutation)\s+(\w+)", document)
-    words = f"{found.group(1)} {found.group(2)}" if found else "query"
-    if variables.get("after"):
-        words += f" after cursor {variables['after']}"
-    for key in ("id", "orderId", "productId"):
-        if isinstance(variables.get(key), str):
-            words += f" for {variables[key]}"
-    if isinstance(variables.get("ids"), list):
-        words += f" for {len(variables['ids'])} ids from {variables['ids'][0] if variables['ids'] else '-'}"
-    return words
-
-
 def api_root(connection: Connection) -> str:
     """``https://{shop}.myshopify.com`` from the API URL, or from the shop name when it is blank."""
     url = connection.api_url.strip() or f"{connection.website_name.strip()}.myshopify.com"
     return (url if "://" in url else "https://" + url).rstrip("/")
 
 
-class Shopify:
-    """One conversation with a shop: a :class:`CartHTTP` plus a :class:`CostPacer`."""
+#: What each of Shopify's error codes raises (an error with another code: RejectedError).
+ERRORS = {"ACCESS_DENIED": AuthError, "MAX_COST_EXCEEDED": CostError, "THROTTLED": RetryableError}
+
+
+class Shopify(GraphQL):
+    """One conversation with a shop: :class:`ecom.graphql.GraphQL` paced by a :class:`CostPacer`.
+
+    ``query`` raises Shopify's errors as ecom's: ``ACCESS_DENIED`` :class:`AuthError`,
+    ``MAX_COST_EXCEEDED`` :class:`CostError`, ``THROTTLED`` and ``INTERNAL_SERVER_ERROR`` (after the
+    HTTP helper's retries) :class:`RetryableError`, others :class:`RejectedError`, each in
+    Shopify's words."""
 
     def __init__(self, connection: Connection, **http_options: Any) -> None:
-        self.connection = connection
         self.pacer = CostPacer()
         token = connection.password.get_secret_value()
-        self.http = CartHTTP(
+        super().__init__(
             connection,
+            GRAPHQL_PATH,
+            errors=ERRORS,
+            transient_codes=TRANSIENT_CODES,
             base_url=api_root(connection),
             headers={"X-Shopify-Access-Token": token, "Content-Type": "application/json"},
             pacer=self.pacer,
-            transient_fault=transient_fault,
             **http_options,
         )
-
-    def __enter__(self) -> Shopify:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.http.close()
 
     def option(self, name: str, default: Any) -> Any:
         return self.connection.options.get(name, default)
 
-    def query(self, document: str, variables: dict[str, Any] | None = None, *, idempotent: bool = True) -> dict[str, Any]:
-        """Run a query or mutation; return its ``data``. GraphQL errors raise: ``ACCESS_DENIED``
-        :class:`AuthError`, ``MAX_COST_EXCEEDED`` :class:`CostError`, ``THROTTLED`` and
-        ``INTERNAL_SERVER_ERROR`` (after the HTTP helper's retries) :class:`RetryableError`, others
-        :class:`RejectedError`, each in Shopify's words."""
-        body = {"query": document, "variables": variables or {}}
-        label = describe(document, body["variables"])
-        response = self.http.post(GRAPHQL_PATH, json=body, idempotent=idempotent, expect=dict, label=label)
-        payload = response.json()
-        if not payload.get("errors"):
-            return payload["data"]
-        words = self.http.redact("; ".join(str(e.get("message", e)) for e in payload["errors"]))
-        codes = error_codes(payload)
-        if "ACCESS_DENIED" in codes:
-            raise AuthError(words, status=response.status_code)
-        if "MAX_COST_EXCEEDED" in codes:
-            raise CostError(words, status=response.status_code)
-        if codes & {"THROTTLED", *TRANSIENT_CODES}:  # a mutation that may have run is not sent again
-            raise RetryableError(f"{words} ({label})", status=response.status_code)
-        raise RejectedError(words, status=response.status_code)
+    too_big = CostError
 
-    def pages(self, document: str, key: str, first: int, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Each page of the connection ``key`` (its ``nodes`` and ``pageInfo``), the page size
-        halved when Shopify refuses the cost and then fitted to the cost it reports."""
-        after = None
-        while True:
-            try:
-                page = self.query(document, {**variables, "first": first, "after": after})[key]
-            except CostError:
-                if first == 1:
-                    raise
-                first = max(1, first // 2)
-                continue
-            yield page
-            if not page["pageInfo"]["hasNextPage"]:
-                return
-            after, first = page["pageInfo"]["endCursor"], self.page_size(first, self.pacer.requested)
+    def next_page_size(self, first: int) -> int:
+        """Fitted to the cost Shopify reported for the last page."""
+        return self.page_size(first, self.pacer.requested)
 
     def page_size(self, first: int, requested: float, ceiling: int = 250) -> int:
         """The page size whose requested cost stays within :meth:`CostPacer.budget`, learnt from

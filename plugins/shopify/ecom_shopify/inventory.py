@@ -61,7 +61,7 @@ def location_id(shop: Shopify, name: str | None) -> str:
 def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
     refs = shop.connection.refs
     resolve_skus(shop, [level.sku for level in levels])
-    results: list[PushResult | None] = [None] * len(levels)
+    results = drivers.Results(levels, ref=lambda level: level.sku)
     entries: list[tuple[int, None, dict[str, Any]]] = []
     for i, level in enumerate(levels):
         item = refs.get("inventory_item", level.sku)
@@ -71,19 +71,19 @@ def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
             quantity = {"inventoryItemId": item, "locationId": location_id(shop, level.location),
                         "quantity": level.quantity, "changeFromQuantity": None}
         except RejectedError as exc:
-            results[i] = PushResult.failed(level.sku, str(exc))
+            results.fail(i, str(exc))
         else:
             entries.append((i, None, quantity))
     cap = int(shop.option("inventory_batch", 250))
     for i, refusals in drivers.send_in_chunks(entries, cap, lambda _, batch: _send(shop, batch)).items():
         sku = levels[i].sku
         if not refusals:
-            results[i] = PushResult(ref=sku, ok=True, external_id=refs.get("inventory_item", sku))
+            results.ok(i, external_id=refs.get("inventory_item", sku))
             continue
-        results[i] = PushResult.failed(sku, "; ".join(e["message"] for e in refusals))
+        results.fail(i, "; ".join(e["message"] for e in refusals))
         if any(e.get("code") == "INVALID_INVENTORY_ITEM" for e in refusals):
             refs.forget("inventory_item", sku)
-    return [r for r in results if r is not None]
+    return results.done()
 
 
 def _send(shop: Shopify, quantities: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from ecom import CartOrder, Page, RetryableError, translate_page
+from ecom import CartOrder, Page, RetryableError, drivers, translate_page
 from ecom import http as ecom_http
+from ecom.graphql import all_nodes
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 
@@ -70,18 +70,15 @@ def _page(raws: list[dict[str, Any]]) -> Page[CartOrder]:
 
 def _paged(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
     variables = {"query": query, "lines": int(shop.option("line_page_size", 10))}
-    for page in shop.pages(queries.ORDERS, "orders", int(shop.option("page_size", 5)), variables):
+    for page in shop.pages(queries.ORDERS, "orders", variables, first=int(shop.option("page_size", 5))):
         yield _page([_complete_lines(shop, raw) for raw in page["nodes"]])
 
 
 def _complete_lines(shop: Shopify, raw: dict[str, Any]) -> dict[str, Any]:
     """The order with every line item, reading the ones past the first page."""
-    items = raw["lineItems"]
-    while items["pageInfo"]["hasNextPage"]:
-        more = shop.query(queries.ORDER_LINES, {"id": raw["id"], "after": items["pageInfo"]["endCursor"]})
-        rest = more["order"]["lineItems"]
-        items = {"pageInfo": rest["pageInfo"], "nodes": items["nodes"] + rest["nodes"]}
-    return {**raw, "lineItems": items}
+    more = lambda after: shop.query(queries.ORDER_LINES, {"id": raw["id"], "after": after})["order"]["lineItems"]  # noqa: E731
+    nodes = all_nodes(raw["lineItems"], more)
+    return {**raw, "lineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": nodes}}
 
 
 def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
@@ -109,17 +106,12 @@ def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
 
 
 def _wait(shop: Shopify, operation_id: str) -> dict[str, Any]:
-    delay, deadline = 1.0, time.monotonic() + float(shop.option("bulk_timeout", 3600))
-    while True:
-        operation = shop.query(queries.BULK_STATUS, {"id": operation_id})["bulkOperation"]
-        if operation["status"] == "COMPLETED":
-            return operation
-        if operation["status"] in BULK_DONE:
-            raise RetryableError(f"Shopify's bulk operation ended {operation['status']} ({operation.get('errorCode')})")
-        if time.monotonic() > deadline:
-            raise RetryableError(f"Shopify's bulk operation {operation_id} is still {operation['status']}")
-        ecom_http.default_sleep(delay)
-        delay = min(delay * 2, 30.0)
+    return drivers.poll(
+        lambda: shop.query(queries.BULK_STATUS, {"id": operation_id})["bulkOperation"],
+        done=lambda op: op["status"] == "COMPLETED",
+        failed=lambda op: f"ended {op['status']} ({op.get('errorCode')})" if op["status"] in BULK_DONE else None,
+        what=f"Shopify's bulk operation {operation_id}", timeout=float(shop.option("bulk_timeout", 3600)),
+    )
 
 
 class BulkFile:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from ecom import CartProduct, Page, PushResult, RejectedError, translate_page
+from ecom import CartProduct, Page, PushResult, RejectedError, drivers, translate_page
+from ecom.graphql import all_nodes
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 from ecom_shopify.inventory import resolve_skus
@@ -27,7 +28,7 @@ PRODUCT_PAGE_SIZE = 9
 
 def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
     first = int(shop.option("product_page_size", PRODUCT_PAGE_SIZE))
-    for page in shop.pages(queries.PRODUCTS, "products", first, {"query": search(since)}):
+    for page in shop.pages(queries.PRODUCTS, "products", {"query": search(since)}, first=first):
         rows = [{"product": p, "variant": v} for p in page["nodes"] for v in _variants(shop, p)]
         yield translate_page(
             rows,
@@ -37,31 +38,22 @@ def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
 
 
 def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
-    variants = product["variants"]
-    found = list(variants["nodes"])
-    while variants["pageInfo"]["hasNextPage"]:
-        variables = {"id": product["id"], "after": variants["pageInfo"]["endCursor"]}
-        variants = shop.query(queries.PRODUCT_VARIANTS, variables)["product"]["variants"]
-        found += variants["nodes"]
-    return found
+    more = lambda after: shop.query(queries.PRODUCT_VARIANTS, {"id": product["id"], "after": after})["product"]["variants"]  # noqa: E731
+    return all_nodes(product["variants"], more)
 
 
 def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:
     refs = shop.connection.refs
     resolve_skus(shop, [p.sku for p in products if p.sku and not (p.external_id and p.parent_id)])
-    results = []
-    for record in products:
-        ref = record.sku or record.name
+
+    def send(record: CartProduct) -> PushResult:
         variant = record.external_id or (record.sku and refs.get("variant", record.sku))
         product = record.parent_id or (record.sku and refs.get("product", record.sku))
-        try:
-            if variant and product:
-                results.append(_update(shop, record, ref, product, variant))
-            else:
-                results.append(_create(shop, record, ref))
-        except RejectedError as exc:
-            results.append(PushResult.failed(ref, str(exc)))
-    return results
+        if variant and product:
+            return _update(shop, record, record.sku or record.name, product, variant)
+        return _create(shop, record, record.sku or record.name)
+
+    return drivers.each_record(products, send, ref=lambda p: p.sku or p.name)
 
 
 def _update(shop: Shopify, record: CartProduct, ref: str, product: str, variant: str) -> PushResult:

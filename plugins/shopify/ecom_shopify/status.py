@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from ecom import PushResult, RejectedError, StatusUpdate, drivers
-from ecom import http as ecom_http
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
 from ecom_shopify.translate import user_errors
@@ -39,16 +38,14 @@ def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
         for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": chunk})["nodes"]:
             if node:
                 orders[node["id"]] = node
-    results = []
-    for update in updates:
+
+    def send(update: StatusUpdate) -> PushResult:
         order = orders.get(order_gid(update.order_id) or "")
-        try:
-            if order is None:
-                raise RejectedError(f"Shopify has no order {update.order_id}")
-            results.append(HANDLERS[update.kind](shop, update, order))
-        except RejectedError as exc:
-            results.append(PushResult.failed(update.order_id, str(exc)))
-    return results
+        if order is None:
+            raise RejectedError(f"Shopify has no order {update.order_id}")
+        return HANDLERS[update.kind](shop, update, order)
+
+    return drivers.each_record(updates, send, ref=lambda u: u.order_id)
 
 
 def order_gid(order_id: str) -> str | None:
@@ -137,16 +134,14 @@ def voided(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushRe
     if payload.get("orderCancelUserErrors") and CANCELLED_ALREADY.search(user_errors(payload["orderCancelUserErrors"])):
         return _done(update, f"{order['name']} is already cancelled", "updated")  # our own earlier try, answer lost
     _check(payload, "orderCancelUserErrors")
-    job, delay = payload["job"], 0.5
-    for _ in range(int(shop.option("cancel_polls", 5))):
-        if job is None or job["done"]:
-            return _done(update, f"cancelled {order['name']}", "updated")
-        ecom_http.default_sleep(delay)
-        delay *= 2
-        job = shop.query(queries.JOB, {"id": job["id"]})["job"]
-    if job is None or job["done"]:
-        return _done(update, f"cancelled {order['name']}", "updated")
-    return _done(update, f"Shopify accepted the cancellation of {order['name']}; its job {job['id']} is still running", "updated")
+    job, polls = payload["job"], int(shop.option("cancel_polls", 5))
+    if job is not None:
+        try:  # waits of 0.5, 1, 2... seconds: cancel_polls of them
+            drivers.poll(lambda: shop.query(queries.JOB, {"id": job["id"]})["job"], done=lambda j: j is None or j["done"],
+                         what=f"Shopify's job {job['id']}", timeout=0.5 * (2**polls - 1), first=job, delay=0.5)
+        except drivers.PollTimeout:
+            return _done(update, f"Shopify accepted the cancellation of {order['name']}; its job {job['id']} is still running", "updated")
+    return _done(update, f"cancelled {order['name']}", "updated")
 
 
 def cart_status(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:

@@ -9,7 +9,8 @@ import pytest
 from graphql import parse, validate
 from graphql.validation import NoDeprecatedCustomRule, specified_rules
 
-from ecom_shopify import queries, schema
+from ecom_shopify import queries
+from ecom_shopify.fake import schema
 
 DOCUMENTS = {**queries.DOCUMENTS, "BULK_ORDERS(since)": queries.bulk_orders_query("updated_at:>='2026-01-01T00:00:00Z'"),
              "BULK_ORDERS(all)": queries.bulk_orders_query(None)}
@@ -43,7 +44,7 @@ def test_the_shipped_schema_is_the_whole_published_one() -> None:
     "set ECOM_SHOPIFY_SCHEMA to its path"))
 def test_the_shipped_schema_is_generated_from_the_published_sdl() -> None:
     assert schema.introspection(schema.admin_schema()) == schema.introspection(schema.reference_schema()), (
-        "the shipped schema is stale: run python -m ecom_shopify.schema")
+        "the shipped schema is stale: run python -m ecom_shopify.fake.schema")
 
 
 #: selections that shape the answer (connections, paging) rather than carry a value translate reads

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from ecom.errors import ConfigError
-from ecom.http import CartHTTP, OAuth1, default_error_message, plain_http_allowed
+from ecom.http import CartHTTP, OAuth1, plain_http_allowed
 from ecom.records import Connection
 
 from ecom_woocommerce.translate import error_words
@@ -50,20 +50,11 @@ def auth_for(connection: Connection) -> tuple[str, httpx.Auth | tuple[str, str] 
     raise ConfigError(f"The API URL {connection.api_url!r} is not a web address (https://...).")
 
 
-def error_message(response: httpx.Response) -> str:
-    """WooCommerce's words from an error response (for :class:`~ecom.http.CartHTTP`)."""
-    try:
-        words = error_words(response.json())
-    except ValueError:
-        words = ""
-    return words or default_error_message(response)
-
-
 def client(connection: Connection) -> CartHTTP:
     """The HTTP helper for this store's ``wc/v3`` API."""
     _, auth = auth_for(connection)
     params = auth if isinstance(auth, dict) else None
     return CartHTTP(
         connection, base_url=site_url(connection.api_url) + API_PATH, auth=None if params else auth, params=params,
-        error_message=error_message, secrets=[connection.username], allow_plain_http=isinstance(auth, OAuth1),
+        error_message=lambda response: error_words(response.json()), secrets=[connection.username], allow_plain_http=isinstance(auth, OAuth1),
     )

@@ -149,32 +149,25 @@ def fetch_products(connection: Connection, since: datetime | None) -> Iterator[P
 def push_status(
     connection: Connection, updates: list[StatusUpdate], progress: Callable[[int, PushResult], None] | None
 ) -> list[PushResult]:
-    results: list[PushResult | None] = [None] * len(updates)
-
-    def answer(i: int, result: PushResult) -> None:  # each order's result, told as soon as it is final
-        results[i] = result
-        if progress is not None:
-            progress(i, result)
-
+    results = drivers.Results(updates, ref=lambda u: u.order_id, progress=progress)  # each told as soon as it is final
     entries = []
     for i, update in enumerate(updates):
         status = tr.pushed_status(update)
         if not update.order_id.isdigit():
-            answer(i, PushResult.failed(update.order_id, f"{update.order_id!r} is not a WooCommerce order id."))
+            results.fail(i, f"{update.order_id!r} is not a WooCommerce order id.")
         elif status is None:
-            answer(i, PushResult.failed(update.order_id, "No WooCommerce status was chosen for after import."))
+            results.fail(i, "No WooCommerce status was chosen for after import.")
         else:
             entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
         moved = _moved_on(http, [(i, updates[i]) for i, _, _ in entries])
         for i, words in moved.items():
-            answer(i, PushResult(ref=updates[i].order_id, ok=True, action="unchanged", message=words))
+            results.ok(i, action="unchanged", message=words)
         for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
             update = updates[i]
             if saved is None:
-                answer(i, PushResult.failed(update.order_id, words))
+                results.fail(i, words)
                 continue
-            result = PushResult(ref=update.order_id, ok=True, external_id=str(saved.get("id")))
             note = tr.tracking_note(update)
             path = f"/orders/{update.order_id}/notes"
             try:
@@ -182,12 +175,11 @@ def push_status(
                     body = {"note": note, "customer_note": bool(connection.options.get("notify_customer", True))}
                     http.post(path, json=body, idempotent=False)  # (a note found: sent before, its answer lost)
             except (RejectedError, RetryableError) as exc:
-                result = PushResult.failed(
-                    update.order_id, f"Status set to {saved.get('status')}, but the tracking note failed: {exc}",
-                    retryable=isinstance(exc, RetryableError),
-                )
-            answer(i, result)
-    return results  # type: ignore[return-value]
+                results.fail(i, f"Status set to {saved.get('status')}, but the tracking note failed: {exc}",
+                             retryable=isinstance(exc, RetryableError))
+            else:
+                results.ok(i, external_id=str(saved.get("id")))
+    return results.done()
 
 
 def _moved_on(http: CartHTTP, todo: list[tuple[int, StatusUpdate]]) -> dict[int, str]:
@@ -212,13 +204,10 @@ def _moved_on(http: CartHTTP, todo: list[tuple[int, StatusUpdate]]) -> dict[int,
 
 @hookimpl
 def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[PushResult]:
-    results: list[PushResult | None] = [None] * len(levels)
-    pending = []
+    results = drivers.Results(levels, ref=lambda level: level.sku)
     for i, level in enumerate(levels):
         if level.location:
-            results[i] = PushResult.failed(level.sku, f"WooCommerce keeps one stock quantity per product; it has no location {level.location!r}.")
-        else:
-            pending.append(i)
+            results.fail(i, f"WooCommerce keeps one stock quantity per product; it has no location {level.location!r}.")
     with client(connection) as http:
 
         def attempt(todo: list[int], retry: bool) -> dict[int, Answer]:
@@ -233,15 +222,17 @@ def push_inventory(connection: Connection, levels: list[StockLevel]) -> list[Pus
             return {**out, **_batches(http, entries)}
 
         stale = lambda i, answer: levels[i].sku if answer[1] in STALE else None  # noqa: E731
-        for i, (answer, _, words) in drivers.retry_stale_refs(connection.refs, REF, pending, attempt, stale).items():
-            ok = answer is not None
-            results[i] = PushResult(ref=levels[i].sku, ok=True, external_id=str(answer["id"])) if ok else PushResult.failed(levels[i].sku, words)
-    return results  # type: ignore[return-value]
+        for i, (answer, _, words) in drivers.retry_stale_refs(connection.refs, REF, results.open(), attempt, stale).items():
+            if answer is None:
+                results.fail(i, words)
+            else:
+                results.ok(i, external_id=str(answer["id"]))
+    return results.done()
 
 
 @hookimpl
 def upsert_products(connection: Connection, products: list[CartProduct]) -> list[PushResult]:
-    results: list[PushResult | None] = [None] * len(products)
+    results = drivers.Results(products, ref=lambda p: p.sku or p.name)
     unit, plan = _weight_unit(connection), {}
     with client(connection) as http:
 
@@ -271,13 +262,12 @@ def upsert_products(connection: Connection, products: list[CartProduct]) -> list
         for i, (answer, _, words) in done.items():
             p, (parent, action) = products[i], plan[i]
             if answer is None:
-                results[i] = PushResult.failed(p.sku or p.name, words)
+                results.fail(i, words)
                 continue
             if p.sku:
                 connection.refs.set(REF, p.sku, _ref(parent, answer["id"]))
-            made = "created" if action == "create" else "updated"
-            results[i] = PushResult(ref=p.sku or p.name, ok=True, action=made, external_id=str(answer["id"]))
-    return results  # type: ignore[return-value]
+            results.ok(i, action="created" if action == "create" else "updated", external_id=str(answer["id"]))
+    return results.done()
 
 
 @hookimpl

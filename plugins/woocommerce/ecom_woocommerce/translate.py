@@ -6,7 +6,8 @@ variations"): money arrives as strings in the store's decimals; a line's ``price
 even in a store whose prices include tax (``prices_include_tax``); dates come twice, in the site's
 time and in GMT (``*_gmt``), without an offset; a guest order has ``customer_id`` 0. A value
 that cannot be read fails the order with the core's one-line words naming the line, the field and
-the value (:func:`ecom.records.decimal`, :func:`ecom.records.reading`).
+the value (:func:`ecom.records.decimal`, which reads WooCommerce's amounts: strings, numbers, or
+empty for none; :func:`ecom.records.reading`).
 """
 
 from __future__ import annotations
@@ -42,14 +43,6 @@ def status_table(options: dict[str, Any]) -> dict[str, WebOrderStatus | str]:
     status (``"processing"`` or its label ``"Processing"``), ``"archived"`` or ``"not imported"``.
     """
     return drivers.status_table(STATUSES, options.get("status_map"), slug=lambda s: s.removeprefix("wc-"))
-
-
-def money(value: Any, field: str = "amount") -> Decimal:
-    """A WooCommerce amount (a string, a number, or empty for none) as an exact Decimal.
-
-    ``field`` names it in the error when it is not a number (``N/A``, ``12,50``).
-    """
-    return decimal(value, field)
 
 
 def when(raw: dict[str, Any], field: str) -> datetime | None:
@@ -99,8 +92,8 @@ def translate_order(raw: dict[str, Any], statuses: dict[str, WebOrderStatus | st
         payments=_payments(raw),
         tax_lines=_order_taxes(raw.get("tax_lines") or []),
         taxes_included=incl,
-        total_tax=money(raw.get("total_tax"), "total_tax"),
-        total=money(raw["total"], "total"),
+        total_tax=decimal(raw.get("total_tax"), "total_tax"),
+        total=decimal(raw["total"], "total"),
         note=raw.get("customer_note") or None,
         raw=raw,
     )
@@ -118,7 +111,7 @@ def _line(item: dict[str, Any], incl: bool, rates: dict[str, dict[str, Any]]) ->
         return CartLine(
             external_id=str(item["id"]), sku=item.get("sku") or None, name=item.get("name") or "",
             quantity=quantity, unit_price=_per_unit(before, quantity), discount=before - after,
-            taxable=money(item.get("subtotal_tax"), "subtotal_tax") != 0 or money(item.get("total_tax"), "total_tax") != 0,
+            taxable=decimal(item.get("subtotal_tax"), "subtotal_tax") != 0 or decimal(item.get("total_tax"), "total_tax") != 0,
             tax_lines=_taxes(item.get("taxes"), rates),
             product_id=str(item["product_id"]) if item.get("product_id") else None,
             variant_id=str(item["variation_id"]) if item.get("variation_id") else None, raw=item,
@@ -145,7 +138,7 @@ def _coupon(c: dict[str, Any], incl: bool) -> CartDiscount:
     with reading(f"coupon line {c.get('id')}"):
         return CartDiscount(
             code=c.get("code") or "", kind=c.get("discount_type") or None,
-            amount=money(c.get("discount"), "discount") + (money(c.get("discount_tax"), "discount_tax") if incl else 0),
+            amount=decimal(c.get("discount"), "discount") + (decimal(c.get("discount_tax"), "discount_tax") if incl else 0),
         )
 
 
@@ -161,21 +154,21 @@ def _per_unit(amount: Decimal, quantity: int) -> Decimal:
 def _gross(raw: dict[str, Any], field: str, incl: bool) -> Decimal:
     """An ex-tax amount, with its tax added when the store's prices include tax."""
     tax_field = "subtotal_tax" if field == "subtotal" else "total_tax"
-    return money(raw.get(field), field) + (money(raw.get(tax_field), tax_field) if incl else 0)
+    return decimal(raw.get(field), field) + (decimal(raw.get(tax_field), tax_field) if incl else 0)
 
 
 def _rate(rate: dict[str, Any] | None) -> Decimal | None:
     percent = (rate or {}).get("rate_percent")
-    return money(percent, "rate_percent") / 100 if percent not in (None, "") else None
+    return decimal(percent, "rate_percent") / 100 if percent not in (None, "") else None
 
 
 def _taxes(taxes: list[dict[str, Any]] | None, rates: dict[str, dict[str, Any]]) -> list[CartTaxLine]:
     out = []
     for tax in taxes or []:
         rate = rates.get(str(tax.get("id")))
-        if money(tax.get("total"), "tax total") != 0:
+        if decimal(tax.get("total"), "tax total") != 0:
             title = (rate or {}).get("label") or (rate or {}).get("rate_code") or f"Tax rate {tax.get('id')}"
-            out.append(CartTaxLine(title=title, rate=_rate(rate), amount=money(tax.get("total"), "tax total")))
+            out.append(CartTaxLine(title=title, rate=_rate(rate), amount=decimal(tax.get("total"), "tax total")))
     return out
 
 
@@ -183,7 +176,7 @@ def _order_taxes(tax_lines: list[dict[str, Any]]) -> list[CartTaxLine]:
     summed: dict[str, CartTaxLine] = {}
     for t in tax_lines:
         title = t.get("label") or t.get("rate_code") or "Tax"
-        amount = money(t.get("tax_total"), "tax_total") + money(t.get("shipping_tax_total"), "shipping_tax_total")
+        amount = decimal(t.get("tax_total"), "tax_total") + decimal(t.get("shipping_tax_total"), "shipping_tax_total")
         if title in summed:
             summed[title].amount += amount
         else:
@@ -206,13 +199,13 @@ def _payments(raw: dict[str, Any]) -> list[CartPayment]:
     if not method:
         return []
     paid = raw.get("date_paid_gmt") or raw.get("date_paid")
-    return [CartPayment(method=method, amount=money(raw["total"], "total") if paid else None, reference=raw.get("transaction_id") or None)]
+    return [CartPayment(method=method, amount=decimal(raw["total"], "total") if paid else None, reference=raw.get("transaction_id") or None)]
 
 
 def _financial_status(raw: dict[str, Any]) -> str:
-    refunded = sum((abs(money(r.get("total"), "refund total")) for r in raw.get("refunds") or []), Decimal(0))
+    refunded = sum((abs(decimal(r.get("total"), "refund total")) for r in raw.get("refunds") or []), Decimal(0))
     if refunded:
-        return "refunded" if refunded >= money(raw.get("total"), "total") else "partially_refunded"
+        return "refunded" if refunded >= decimal(raw.get("total"), "total") else "partially_refunded"
     return "paid" if raw.get("date_paid_gmt") or raw.get("date_paid") else "unpaid"
 
 
@@ -239,8 +232,8 @@ def translate_product(raw: dict[str, Any], weight_unit: str, parent: dict[str, A
         parent_id=str(parent_id) if variation and parent_id else None,
         variant_title=options or None,
         description=html_text(raw.get("description")) or None,
-        price=money(price, "regular_price") if price not in (None, "") else None,
-        weight=money(raw["weight"], "weight") if raw.get("weight") else None,
+        price=decimal(price, "regular_price") if price not in (None, "") else None,
+        weight=decimal(raw["weight"], "weight") if raw.get("weight") else None,
         weight_unit=WEIGHT_UNITS.get(weight_unit) if raw.get("weight") else None,
         active=raw.get("status") == "publish",
         quantity=raw.get("stock_quantity") if raw.get("manage_stock") is True else None,

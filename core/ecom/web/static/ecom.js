@@ -13,11 +13,20 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("button.add-row").forEach((button) => button.addEventListener("click", () => {
     const table = document.getElementById(`grid-${button.dataset.grid}`);
-    const template = document.getElementById(`row-${button.dataset.grid}`);
+    const template = document.getElementById(`template-${button.dataset.grid}`);
     const index = Number(table.dataset.next);
     table.dataset.next = String(index + 1);
     const row = template.content.firstElementChild.cloneNode(true);
     row.querySelectorAll("[name]").forEach((field) => { field.name = field.name.replace("__i__", String(index)); });
     table.tBodies[0].appendChild(row);
   }));
+});
+
+// A new integration: the Custom Cart items tab shows when the chosen cart has an item list.
+document.addEventListener("DOMContentLoaded", () => {
+  const cart = document.getElementById("f-cart");
+  const tab = document.getElementById("tab-items");
+  if (!cart || !tab || cart.disabled) return;
+  const update = () => { tab.hidden = cart.selectedOptions[0]?.dataset.itemList !== "yes" && tab.dataset.rows !== "yes"; };
+  cart.addEventListener("change", update);
 });

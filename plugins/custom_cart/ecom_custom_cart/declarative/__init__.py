@@ -2,7 +2,7 @@
 
 :class:`CartMapping` reads and checks the file (:mod:`.mapping`); :class:`MappedCart` runs it as
 the driver hooks (:mod:`.cart`); field expressions are Jinja2 in a bounded sandbox
-(:mod:`.sandbox`). The file's reference is ``docs/custom-cart-mapping.md``.
+(:mod:`ecom.sandbox`). The file's reference is ``docs/custom-cart-mapping.md``.
 """
 
 from ecom_custom_cart.declarative.cart import MappedCart

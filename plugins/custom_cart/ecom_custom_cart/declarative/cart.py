@@ -22,17 +22,17 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from ecom.drivers import chunks, status_table
+from ecom.drivers import chunks, each_record, status_table
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError
-from ecom.http import CartHTTP, cart_clock, default_error_message
+from ecom.http import CartHTTP, cart_clock
 from ecom.records import (
     BadValueError, CartOrder, CartProduct, Connection, ConnectionReport, Page, PushResult, Record, StatusUpdate,
     StockLevel, WebOrderStatus, failure_text, translate_page,
 )
+from ecom.sandbox import Expression, SandboxError
 from pydantic import ValidationError
 
 from ecom_custom_cart.declarative.mapping import CartMapping, Fields, Paging, Read, Write
-from ecom_custom_cart.declarative.sandbox import Expression, SandboxError
 
 #: The most pages one listing reads: a paging rule that never ends stops here, in words.
 MAX_PAGES = 100_000
@@ -106,20 +106,17 @@ class MappedCart:
     ) -> list[PushResult]:
         write = self._need("status_push")
         changed = self._changed_since_import(updates)
-        results: list[PushResult] = []
         with self._http() as http:
-            for i, update in enumerate(updates):
+
+            def send(update: StatusUpdate) -> PushResult:
                 if update.kind not in write.kinds:
-                    result = PushResult.failed(update.order_id, f"The mapping {self.mapping.source} sends no {update.kind!r} updates.")
-                elif update.order_id in changed:
-                    result = PushResult(ref=update.order_id, ok=True, action="unchanged",
-                                        message="Changed in the cart since it was imported: its cart status is left as it is.")
-                else:
-                    result = self._send(http, write, "status_push", update.order_id, update=update.model_dump(mode="json"))
-                results.append(result)
-                if progress is not None:
-                    progress(i, result)
-        return results
+                    raise RejectedError(f"The mapping {self.mapping.source} sends no {update.kind!r} updates.")
+                if update.order_id in changed:
+                    return PushResult(ref=update.order_id, ok=True, action="unchanged",
+                                      message="Changed in the cart since it was imported: its cart status is left as it is.")
+                return self._send(http, write, "status_push", update.order_id, update=update.model_dump(mode="json"))
+
+            return each_record(updates, send, ref=lambda u: u.order_id, progress=progress)
 
     def _changed_since_import(self, updates: list[StatusUpdate]) -> set[str]:
         """The orders of ``cart_status`` updates that the cart changed after ``unchanged_since``
@@ -133,18 +130,20 @@ class MappedCart:
     def push_inventory(self, levels: list[StockLevel]) -> list[PushResult]:
         write = self._need("stock_push")
         with self._http() as http:
-            return [self._send(http, write, "stock_push", level.sku, level=level.model_dump(mode="json")) for level in levels]
+            return each_record(levels, lambda lv: self._send(http, write, "stock_push", lv.sku, level=lv.model_dump(mode="json")),
+                               ref=lambda lv: lv.sku)
 
     def upsert_products(self, products: list[CartProduct]) -> list[PushResult]:
         write = self._need("product_push")
-        results = []
         with self._http() as http:
-            for product in products:
+
+            def send(product: CartProduct) -> PushResult:
                 result = self._send(http, write, "product_push", product.sku or product.name, product=product.model_dump(mode="json"))
-                if result.ok and result.action != "created" and write.method != "PUT" and not product.external_id:
+                if result.action != "created" and write.method != "PUT" and not product.external_id:
                     result = result.model_copy(update={"action": "created"})  # a POST without 201: new unless it names the record
-                results.append(result)
-        return results
+                return result
+
+            return each_record(products, send, ref=lambda p: p.sku or p.name)
 
     def _send(self, http: CartHTTP, write: Write, where: str, ref: str, **variables: Any) -> PushResult:
         variables["options"] = self.connection.options
@@ -152,11 +151,8 @@ class MappedCart:
             path = self._base() + str(_value(write.path, f"{where}.path", _quoted(variables)))
             body = _body(write.body, variables, f"{where}.body") if write.body is not None else None
         except BadValueError as exc:
-            return PushResult.failed(ref, f"The mapping {self.mapping.source} could not build the request: {exc}")
-        try:
-            response = http.request(write.method, path, json=body, idempotent=write.idempotent, expect=None, label=f"{where} {ref}")
-        except RejectedError as exc:
-            return PushResult.failed(ref, str(exc))
+            raise RecordError(f"The mapping {self.mapping.source} could not build the request: {exc}") from None
+        response = http.request(write.method, path, json=body, idempotent=write.idempotent, expect=None, label=f"{where} {ref}")
         external_id = None
         if write.result_id is not None:
             try:
@@ -195,14 +191,10 @@ class MappedCart:
         )
 
     def _cart_words(self, response: httpx.Response) -> str:
-        if self.mapping.error_message is not None:
-            try:
-                words = self.mapping.error_message(**self._answer(response))
-            except (SandboxError, ValueError):
-                words = None
-            if words:
-                return str(words)[:500]
-        return default_error_message(response)
+        """The mapping's ``errors.message`` (when it fails or gives nothing, CartHTTP reads the body
+        with :func:`~ecom.http.default_error_message`)."""
+        words = self.mapping.error_message(**self._answer(response)) if self.mapping.error_message else None
+        return str(words or "")[:500]
 
     def _answer(self, response: httpx.Response) -> dict[str, Any]:
         try:

@@ -4,7 +4,7 @@ The file is TOML; ``docs/custom-cart-mapping.md`` is its reference and
 ``docs/custom-cart-mapping-example.toml`` a whole example. Everything that can be checked without
 the cart is checked here, when the file is applied: unknown sections and keys, a value of the
 wrong kind, an auth or paging style that does not exist, a required record field left unmapped,
-an expression that does not parse, uses a forbidden statement or name (:mod:`.sandbox`), or reads
+an expression that does not parse, uses a forbidden statement or name (:mod:`ecom.sandbox`), or reads
 a variable its place does not have. Each error is a :class:`~ecom.errors.ConfigError` naming the
 file, the field (``orders.fields.lines.quantity``) and the expression.
 """
@@ -19,8 +19,7 @@ from typing import Any
 
 from ecom.errors import ConfigError
 from ecom.records import CartOrder, CartProduct, Record
-
-from ecom_custom_cart.declarative.sandbox import Expression, SandboxError
+from ecom.sandbox import Expression, SandboxError
 
 AUTH_STYLES = ("basic", "bearer", "header", "query", "none")
 PAGING_STYLES = ("page", "offset", "cursor", "link", "none")

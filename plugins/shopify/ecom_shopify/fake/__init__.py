@@ -4,7 +4,7 @@ a loopback port (``python -m ecom_shopify.fake --port 8765``).
 What it serves, and the pages it follows (shopify.dev unless said otherwise):
 
 - ``POST /admin/api/<version>/graphql.json``, executed by graphql-core over the full published
-  2026-07 schema (:mod:`ecom_shopify.schema`), with the ``X-Shopify-Access-Token`` header. Every
+  2026-07 schema (:mod:`ecom_shopify.fake.schema`), with the ``X-Shopify-Access-Token`` header. Every
   supported version (and the release candidate, and ``unstable``) is served from that one schema; a
   retired or unknown ``YYYY-MM`` is answered as the oldest supported version, named in
   ``X-Shopify-API-Version`` (docs/api/usage/versioning: requests to an unsupported version "fall
@@ -86,7 +86,7 @@ from ecom_shopify.fake.resolvers import (
     check_scope, connection, denied, field_resolver, idempotency_key, lookup, matches, visible_orders,
 )
 from ecom_shopify.fake.state import Store, now_iso
-from ecom_shopify.schema import admin_schema
+from ecom_shopify.fake.schema import admin_schema
 
 DEFAULT_SCOPES = frozenset({
     "read_all_orders", "write_orders", "write_products", "write_inventory", "read_locations",

@@ -8,7 +8,7 @@ schema from it with graphql-core's ``build_client_schema`` takes about a second,
 3.7 MB SDL takes three to four. :func:`admin_schema` builds it once per process.
 
 The SDL it is made from (``shared/reference/`` beside the repository, not shipped) is read only by
-a test, which regenerates the shipped file and compares, and by ``python -m ecom_shopify.schema``,
+a test, which regenerates the shipped file and compares, and by ``python -m ecom_shopify.fake.schema``,
 which writes it.
 """
 

@@ -1,15 +1,16 @@
-"""The sandbox a mapping's field expressions run in: Jinja2's immutable sandbox, made smaller.
+"""A bounded Jinja2 sandbox for expressions a merchant or admin writes in settings or files.
 
-A mapping file is written by an admin, perhaps copied from a forum; it must not reach past the
-data it is given. :func:`environment` builds a
-:class:`jinja2.sandbox.ImmutableSandboxedEnvironment` (no attribute whose name starts with an
-underscore, no mutating method of a list or dict) and on top of it:
+A driver that lets the merchant describe a value in a setting (an item mapper's SKU expression, a
+mapping file's field) runs the text here, never in a plain :class:`jinja2.Environment`: the text
+may be copied from a forum and must not reach past the data it is given. :func:`environment` is
+Jinja2's :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` (no attribute whose name starts
+with an underscore, no mutating method of a list or dict), and on top of it:
 
 - **no globals but a small range**: ``cycler``, ``joiner``, ``lipsum``, ``namespace`` and
   ``dict`` are gone; ``range`` refuses more than :data:`MAX_RANGE` numbers;
 - **no statements that loop on themselves**: ``{% macro %}``, ``{% call %}``, ``{% include %}``,
   ``{% import %}``, ``{% extends %}``, ``{% block %}`` and recursive ``for`` loops are refused
-  when the mapping is read (:func:`check`);
+  when the text is compiled (:func:`check`);
 - **no variables**: ``{% set %}`` and ``{% with %}`` are refused, so no value is built from
   itself over and over and what a value can weigh grows only with the text;
 - **bounded output**: a value may not be longer than :data:`MAX_OUTPUT` characters; ``*``,
@@ -20,8 +21,10 @@ underscore, no mutating method of a list or dict) and on top of it:
   :data:`MAX_SECONDS` per value;
 - **bounded depth**: a recursion too deep (in the text or at run time) is refused in words.
 
-Every refusal is a :class:`SandboxError` whose message says what was refused; the mapping adds
-the file, the field and the expression.
+Compile once with :class:`Expression` (what the text shows is refused then, so a driver says it
+when the setting is read); call it per record. Every refusal is a :class:`SandboxError` whose
+message says what was refused; the caller adds where the text comes from (the setting, the file
+and field) and the expression.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ MAX_OUTPUT = 100_000
 MAX_WORK = 10 * MAX_OUTPUT
 #: The longest one value may take to compute.
 MAX_SECONDS = 1.0
-#: Statements a mapping may not use: they define or pull in code that can call itself.
+#: Statements an expression may not use: they define or pull in code that can call itself.
 FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
     nodes.Macro: "macro",
     nodes.CallBlock: "call block",
@@ -64,7 +67,7 @@ FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
 }
 
 
-#: Jinja2's globals a mapping does not get (they are the usual ways out of a sandbox).
+#: Jinja2's globals an expression does not get (they are the usual ways out of a sandbox).
 REMOVED_GLOBALS = frozenset({"cycler", "joiner", "lipsum", "namespace", "dict"})
 
 
@@ -165,7 +168,7 @@ def _range(*args: Any) -> range:
     return numbers
 
 
-class MappingSandbox(ImmutableSandboxedEnvironment):
+class BoundedSandbox(ImmutableSandboxedEnvironment):
     """Jinja2's immutable sandbox with bounded output, time and range (see the module)."""
 
     intercepted_binops = frozenset({"*", "**", "%"})
@@ -249,11 +252,11 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return bounded
 
 
-_ENV = MappingSandbox()
+_ENV = BoundedSandbox()
 
 
-def environment() -> MappingSandbox:
-    """The one sandbox every mapping shares (it holds no state between values but each thread's deadline)."""
+def environment() -> BoundedSandbox:
+    """The one sandbox every expression shares (it holds no state between values but each thread's deadline)."""
     return _ENV
 
 
@@ -270,17 +273,17 @@ def check(source: str) -> None:
         raise SandboxError(f"is not a valid expression: {exc}") from None
     for kind, word in FORBIDDEN_NODES.items():
         if tree.find(kind) is not None:
-            raise SandboxError(f"uses {{% {word} %}}, which a mapping may not")
+            raise SandboxError(f"uses {{% {word} %}}, which an expression may not")
     for name in tree.find_all(nodes.Name):
         if name.name in REMOVED_GLOBALS:
-            raise SandboxError(f"uses {name.name}, which a mapping may not")
+            raise SandboxError(f"uses {name.name}, which an expression may not")
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
         if isinstance(attr, str) and attr.startswith("_"):
-            raise SandboxError(f"reads {attr}, and a mapping may not read a name starting with _")
+            raise SandboxError(f"reads {attr}, and an expression may not read a name starting with _")
     for loop in tree.find_all(nodes.For):
         if loop.recursive:
-            raise SandboxError("uses a recursive for loop, which a mapping may not")
+            raise SandboxError("uses a recursive for loop, which an expression may not")
 
 
 _WHOLE = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.S)

@@ -5,16 +5,20 @@ a separate process (so the memory measured is ecom's alone, not the fake's copy 
 then one sync job imports them into a fresh back office, on SQLite and, when one answers, on
 PostgreSQL. Prints orders per second and the job process's peak RSS.
 
-    python bench/import_throughput.py [N ...]          # default: 1000 10000 100000
+    python bench/import_throughput.py [--read-ahead 0,1] [--backend sqlite] [--latency S] [N ...]   # N: 1000 10000 100000
 
-Targets: map + write (ecom/s) at least 3,000 orders/s on SQLite and 2,000 on PostgreSQL (issue
-13); peak RSS under 150 MB and flat as N grows. Wall rates move with whatever else the machine
-runs; statements per order does not, and the job's CPU per order much less.
-Each N runs in its own process, so one run's memory peak does not hide the next one's.
+Targets (issue 13): map + write (ecom/s) at least 3,000 orders/s on SQLite and 2,000 on
+PostgreSQL; peak RSS under 150 MB and flat from 1,000 to 100,000 orders. Wall rates move with
+whatever else the machine runs; statements per order does not, and the job's CPU per order much
+less. Each N runs in its own process, so one run's memory peak does not hide the next one's. ``--read-ahead 0,1`` runs each N twice, without and with
+pages read ahead of the writes (``UnlockedDriver.read_ahead``), one after the other, so the two
+meet the same load; "waiting" is then the time the job waited for a page it wanted. ``--latency
+0.2`` makes the fake wait that long before each answer, as a cart across a network does.
 """
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
 import resource
@@ -28,17 +32,18 @@ import sqlalchemy as sa
 POSTGRES = os.environ.get("ECOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def serve_fake(orders: int, ready, stop) -> None:  # type: ignore[no-untyped-def]
+def serve_fake(orders: int, latency: float, ready, stop) -> None:  # type: ignore[no-untyped-def]
     from ecom.testing.testcart_fake import FakeTestCart
 
     fake = FakeTestCart(rate_limit=10**9)
+    fake.latency = latency
     fake.seed(orders=orders, products=12, seed=1)
     with fake.serve() as url:
         ready.send((url, fake.token, fake.skus()))
         stop.wait()
 
 
-def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-untyped-def]
+def run_import(backend: str, orders: int, read_ahead: int, latency: float, result) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import Session
 
     from ecom import db, integrations, plugins
@@ -68,13 +73,14 @@ def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-un
             yield page
 
     context.UnlockedDriver._pages = timed_pages
+    context.UnlockedDriver.read_ahead = read_ahead
     manager = plugins.make_manager(load_entrypoints=False)
     manager.pm.register(testcart, name="testcart")
     plugins.set_manager(manager)
 
     ready_recv, ready_send = multiprocessing.Pipe(duplex=False)
     stop = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve_fake, args=(orders, ready_send, stop), daemon=True)
+    server = multiprocessing.Process(target=serve_fake, args=(orders, latency, ready_send, stop), daemon=True)
     server.start()
     url, token, skus = ready_recv.recv()
     with tempfile.TemporaryDirectory() as folder:
@@ -90,17 +96,17 @@ def run_import(backend: str, orders: int, result) -> None:  # type: ignore[no-un
         db.init(db_url)
         engine = db.open_engine(db_url)
         statements = [0]
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def count(*_args):  # type: ignore[no-untyped-def]
+            statements[0] += 1
+
         with Session(engine, expire_on_commit=False) as session:
             seed_back_office(session, skus)
             integration = integrations.create(session, "bench", "testcart", api_url=url, password=token, settings=sample_settings())
             integrations.activate(session, integration)
             session.commit()
             job = lifecycle.create_job(session, integration, trigger=m.JobTrigger.MANUAL, options={"phases": ["import_orders"]})
-
-        @sa.event.listens_for(engine, "before_cursor_execute")
-        def count(*_args):  # type: ignore[no-untyped-def]
-            statements[0] += 1
-
         start, cpu = time.perf_counter(), time.process_time()
         job = run_job(engine, job.id)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -125,31 +131,41 @@ def postgres_available() -> bool:
         return False
 
 
-def main(sizes: list[int]) -> None:
-    backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+def main(sizes: list[int], read_ahead: list[int], backends: list[str], latency: float = 0.0) -> None:
+    skipped = "postgresql" in backends and not postgres_available()
+    if skipped:
+        backends = [b for b in backends if b != "postgresql"]
     print("orders/s: orders read per second of the whole job; ecom/s: the same without the time spent")
     print("waiting for the fake cart's pages (its own sorting and JSON), i.e. ecom's map + write rate.")
     print("CPU ms: the job process's own CPU time per order for the same (less sensitive to other load;")
     print("on PostgreSQL the server's work is not in it). stmts/order: SQL statements the job sent per order")
     print("read (round trips; independent of the load).")
-    header = f"{'backend':<11}{'orders':>8}{'created':>9}{'seconds':>9}{'waiting':>9}{'orders/s':>10}{'ecom/s':>8}"
-    print(f"{header}{'CPU ms':>8}{'stmts/order':>13}{'peak RSS MB':>13}  status")
+    print(f"{'backend':<11}{'orders':>8}{'ahead':>6}{'created':>9}{'seconds':>9}{'waiting':>9}{'orders/s':>10}{'ecom/s':>8}"
+          f"{'CPU ms':>8}{'stmts/order':>13}{'peak RSS MB':>13}  status")
     for backend in backends:
         for n in sizes:
-            recv, send = multiprocessing.Pipe(duplex=False)
-            proc = multiprocessing.Process(target=run_import, args=(backend, n, send))
-            proc.start()
-            seconds, waited, cpu, counts, peak, status, statements = recv.recv()
-            proc.join()
-            rate, own = counts["fetched"] / seconds, counts["fetched"] / (seconds - waited)
-            per_order = statements / counts["fetched"]
-            row = f"{backend:<11}{n:>8}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}"
-            cpu_ms = cpu * 1000 / counts["fetched"]
-            print(f"{row}{cpu_ms:>8.3f}{per_order:>13.2f}{peak:>13.0f}  {status}", flush=True)
-    if "postgresql" not in backends:
+            for ahead in read_ahead:
+                recv, send = multiprocessing.Pipe(duplex=False)
+                proc = multiprocessing.Process(target=run_import, args=(backend, n, ahead, latency, send))
+                proc.start()
+                seconds, waited, cpu, counts, peak, status, statements = recv.recv()
+                proc.join()
+                fetched = counts["fetched"]
+                rate, own = fetched / seconds, fetched / (seconds - waited)
+                print(f"{backend:<11}{n:>8}{ahead:>6}{counts['created']:>9}{seconds:>9.2f}{waited:>9.2f}{rate:>10.0f}{own:>8.0f}"
+                      f"{cpu * 1000 / fetched:>8.3f}{statements / fetched:>13.2f}{peak:>13.0f}  {status}", flush=True)
+    if skipped:
         print("(PostgreSQL not reachable: skipped)")
 
 
 if __name__ == "__main__":
     multiprocessing.set_start_method("fork")
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 100000])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("--read-ahead", default="1", help="pages read ahead, or a comma-separated list to compare (0,1)")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"],
+                        help="only this back end (repeatable; default: SQLite, and PostgreSQL when one answers)")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the fake waits before each answer: a cart across a network, not on this machine")
+    args = parser.parse_args()
+    main(args.sizes, [int(a) for a in args.read_ahead.split(",")], args.backend or ["sqlite", "postgresql"], args.latency)

@@ -74,8 +74,9 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
 
     Stops at first non-None result.
 
-    Return a generator: the core stores each page before asking for the next, so the whole
-    history is never in memory. Yield every order the cart returns, archived ones included (with
+    Return a generator: the core reads it one page ahead of what it has stored (the whole
+    generator runs in a thread of the job's, so it may wait on the cart while the job writes),
+    so the whole history is never in memory. Yield every order the cart returns, archived ones included (with
     ``archived`` set): filtering is the core's job. A payload that cannot be translated goes in
     the page's ``failures`` and never stops the others (:func:`ecom.records.translate_page`).
     Read in an order an edit during the read cannot shift (a cursor, or ascending ids: see

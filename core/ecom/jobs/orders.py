@@ -95,7 +95,7 @@ def failed_orders(run: JobRun, job_id: int) -> Page[CartOrder]:
 
 class Importer:
     """One job's import of pages of orders: the caches every page shares, the orders kept aside,
-    which orders the job met, the newest ``updated_at`` met and the cart's clock at the first page."""
+    which of them the job met, the newest ``updated_at`` met and the cart's clock at the first page."""
 
     def __init__(self, run: JobRun) -> None:
         self.run = run
@@ -120,9 +120,10 @@ class Importer:
             for batch in _batches(page.records, run.batch_size):
                 results = import_batch(run, batch, self.lookups, self.names, self.aside)
                 for order, failure in zip(batch, results, strict=True):
-                    self.met.add(order.external_id)
                     self.newest = max(self.newest, order.updated_at) if self.newest else order.updated_at
                     row = self.aside.get(order.external_id)
+                    if row is not None or failure is not None:  # only kept-aside orders are asked for again:
+                        self.met.add(order.external_id)  # memory grows with them, not with the orders read
                     if failure is not None:
                         self.aside[order.external_id] = state.keep_aside(
                             session, run.integration_id, order, failure, run.job.id, row

@@ -65,12 +65,15 @@ def environment(cache: Path) -> Path:
     return python
 
 
-def run_tap(python: Path, url: str, token: str, work: Path) -> list[dict]:
-    config = work / "config.json"
-    config.write_text(json.dumps({"shop": "ecom-demo", "access_token": token, "start_date": "2000-01-01T00:00:00Z",
-                                  "results_per_page": 50}), encoding="utf-8")
+def prepare_tap(python: Path, url: str, token: str, work: Path, *, fields: set[str] | None = None,
+                **config: object) -> tuple[list[str], dict[str, str]]:
+    """Discover the tap's catalog, select its ``orders`` stream (with ``fields`` of an order at the
+    top level, else the tap's automatic ones only) and write config and catalog to ``work``;
+    returns the command and environment that run the extraction (records on stdout)."""
+    settings = {"shop": "ecom-demo", "access_token": token, "start_date": "2000-01-01T00:00:00Z", "results_per_page": 50}
+    (work / "config.json").write_text(json.dumps({**settings, **config}), encoding="utf-8")
     env = {**os.environ, "ECOM_FAKE_SHOPIFY_URL": url}
-    tap = [python.with_name("tap-shopify"), "--config", str(config)]
+    tap = [str(python.with_name("tap-shopify")), "--config", str(work / "config.json")]
     found = subprocess.run([*tap, "--discover"], capture_output=True, text=True, env=env)
     if found.returncode:
         print(found.stderr[-3000:], file=sys.stderr)
@@ -80,8 +83,15 @@ def run_tap(python: Path, url: str, token: str, work: Path) -> list[dict]:
         for entry in stream["metadata"]:
             if entry["breadcrumb"] == []:
                 entry["metadata"]["selected"] = stream["tap_stream_id"] == "orders"
+            elif stream["tap_stream_id"] == "orders" and fields is not None and entry["breadcrumb"][-1] in fields:
+                entry["metadata"]["selected"] = True
     (work / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
-    done = subprocess.run([*tap, "--catalog", str(work / "catalog.json")], capture_output=True, text=True, env=env)
+    return [*tap, "--catalog", str(work / "catalog.json")], env
+
+
+def run_tap(python: Path, url: str, token: str, work: Path) -> list[dict]:
+    command, env = prepare_tap(python, url, token, work)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode:
         print(done.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"tap-shopify exited {done.returncode}")

@@ -15,7 +15,7 @@ from ecom.plugins import OPERATIONS, get_driver
 from ecom.testing.drivers import drain, fake_connection
 from ecom_shopify import api, missing_scopes, queries
 from ecom_shopify.fake import ShopifyFake
-from ecom_shopify.orders import reassemble
+from ecom_shopify.orders import BulkFile
 
 from .conftest import VirtualClock
 
@@ -140,20 +140,54 @@ def test_bulk_with_nothing_to_read_yields_nothing(clock: VirtualClock) -> None:
     assert drain(driver.call("fetch_orders", connection=fake_connection(shop), since=None)).records == []
 
 
-def test_reassemble_puts_children_back_whatever_the_order() -> None:
+def bulk_file(text: bytes, chunk: int) -> tuple[BulkFile, str | None]:
+    """A BulkFile written as a download writes it, ``chunk`` bytes at a time."""
+    result = BulkFile(io.BytesIO())
+    for start in range(0, len(text), chunk):
+        result.write(text[start : start + chunk])
+    return result, result.finish()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10_000])
+def test_a_bulk_file_puts_children_back_whatever_the_order_and_however_the_bytes_arrive(chunk: int) -> None:
     lines = [
         {"__typename": "LineItem", "id": "l2", "__parentId": "o2"},
-        {"id": "o2", "updatedAt": "2026-01-02T00:00:00Z"},
+        {"id": "o2", "updatedAt": "2026-01-02T00:00:00Z", "note": "line\nbreak é"},
         {"__typename": "ShippingLine", "id": "s1", "__parentId": "o1"},
         {"__typename": "LineItem", "id": "l1", "__parentId": "o1"},
+        {"__typename": "LineItem", "id": "l3", "__parentId": "o2"},
         {"id": "o1", "updatedAt": "2026-01-01T00:00:00Z"},
     ]
-    spool = io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode())
-    orders = list(reassemble(spool))
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+    result, fault = bulk_file(text.rstrip(b"\n"), chunk)  # the last line may come without its newline
+    assert fault is None
+    orders = list(result.orders())
     assert [o["id"] for o in orders] == ["o1", "o2"]
     assert orders[0]["lineItems"]["nodes"] == [{"__typename": "LineItem", "id": "l1"}]
     assert orders[0]["shippingLines"]["nodes"] == [{"__typename": "ShippingLine", "id": "s1"}]
-    assert [n["id"] for n in orders[1]["lineItems"]["nodes"]] == ["l2"] and orders[1]["shippingLines"]["nodes"] == []
+    assert [n["id"] for n in orders[1]["lineItems"]["nodes"]] == ["l2", "l3"] and orders[1]["shippingLines"]["nodes"] == []
+    assert orders[1]["note"] == "line\nbreak é"
+
+
+@pytest.mark.parametrize(("text", "fault"), [
+    (b'{"id": "o1", "updatedAt": "2026-01-01T00:00:00Z"}\n{"id": "o2", "upda', "line 2 is not JSON, the file may be cut off"),
+    (b"<html><body>Service Unavailable</body></html>\n", "line 1 is not JSON"),
+    (b'{"id": "o1"}\n\n[1, 2]\n', "line 3 is not a JSON object"),
+])
+def test_a_bulk_file_cut_off_or_not_jsonl_says_which_line(text: bytes, fault: str) -> None:
+    found = bulk_file(text, 5)[1]
+    assert found is not None and found.startswith(fault), found
+
+
+def test_a_bulk_file_written_again_from_the_start_forgets_the_first_attempt() -> None:
+    result = BulkFile(io.BytesIO())
+    result.write(b'{"id": "o9", "updatedAt": "2026-01-09T00:00:00Z"}\n{"id": "o1", "upd')  # a download cut off
+    assert result.finish() is not None
+    result.seek(0)
+    result.truncate()
+    result.write(b'{"id": "o1", "updatedAt": "2026-01-01T00:00:00Z"}\n')
+    assert result.finish() is None
+    assert [o["id"] for o in result.orders()] == ["o1"]
 
 
 def test_pacing_under_the_standard_plan_never_throttles(clock: VirtualClock) -> None:

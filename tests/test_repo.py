@@ -52,7 +52,14 @@ def test_the_quick_start_installs_into_a_virtual_environment_never_the_systems_p
 
 
 def test_the_test_command_runs_the_whole_suite():
-    assert readme_commands()[1].endswith("&& .venv/bin/python -m pytest")
+    assert readme_commands()[1].endswith("&& .venv/bin/python -m pytest -n auto")
+
+
+def test_the_test_commands_parallel_runner_is_installed_by_requirements_dev():
+    # `-n auto` is pytest-xdist's option: without it installed the README's test command is a usage error.
+    listed = [line.split("#")[0].strip() for line in (ROOT / "requirements-dev.txt").read_text().splitlines()]
+    assert " -n " in readme_commands()[1] + " "
+    assert any(re.match(r"pytest-xdist\b", line) for line in listed), "requirements-dev.txt does not install pytest-xdist"
 
 
 def test_building_a_distribution_leaves_nothing_git_shows():

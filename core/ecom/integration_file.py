@@ -385,11 +385,12 @@ def _field(model: type[BaseModel], token: str) -> tuple[str, Any] | None:
     """The dump key and the (non-optional) annotation of ``model``'s field named or aliased ``token``."""
     for name, info in model.model_fields.items():
         if token in (name, info.alias):
-            return info.alias or name, _unwrap(info.annotation)
+            return info.alias or name, unwrap_optional(info.annotation)
     return None
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap_optional(annotation: Any) -> Any:
+    """``X`` from ``X | None`` (a setting's type, whether or not it may be left out)."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-import types
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,7 +26,7 @@ from sqlmodel import Session, select
 
 from ecom import integration_checks as checks
 from ecom.integration_checks import REFERENCES, SUGGEST_LIMIT, Kind, Problem
-from ecom.integration_file import option_text, option_value
+from ecom.integration_file import option_text, option_value, unwrap_optional
 from ecom.records import CartInfo
 from ecom.settings import IntegrationSettings
 
@@ -126,15 +125,6 @@ class Field:
         return "f-" + self.path.replace(".", "-")
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``X`` from ``X | None``."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return annotation
-
-
 LABELS = {  # where the SPEC's words are not the key's
     "general.include_buildable": "Calculate items that can be made", "general.include_on_po": "Include inventory on purchase order",
     "general.include_vendor_qty": "Include item vendor quantity", "preferences.ship_to_match": "Ship-to match",
@@ -149,7 +139,7 @@ CART_LISTS = {"preferences.cart_status_after_import": "cart status"}
 
 def _field(section: str, key: str, info: Any) -> Field:
     path = f"{section}.{key}"
-    annotation = _unwrap(info.annotation)
+    annotation = unwrap_optional(info.annotation)
     optional = annotation is not info.annotation or not info.is_required()
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     label = LABELS.get(path) or key.strip("_").replace("_", " ").capitalize()

@@ -182,3 +182,19 @@ def test_an_order_dated_a_year_ahead_does_not_hide_the_orders_after_it(shop):
     job = shop.sync(phases=["import_orders"])
     assert job.counts["import_orders"]["failed"] == 0
     assert {o["number"] for o in new} <= imported_numbers(shop)
+
+
+def test_a_job_reads_the_kept_copies_only_when_it_needs_them(shop):
+    """Every job starts by listing the orders kept aside; their copies (a whole order each) are
+    read only for an order tried from its copy, so many kept aside do not fill the job's memory."""
+    import sqlalchemy as sa
+
+    shop.fake.seed(orders=20, seed=11)
+    break_orders(shop, 3)
+    shop.sync(phases=["import_orders"])
+    with shop.session() as session:
+        listed = state.failed_orders(session, shop.integration(session).id)
+        assert len(listed) == 3
+        assert all("payload" in sa.inspect(row).unloaded for row in listed.values())
+        row = next(iter(listed.values()))
+        assert row.payload["external_id"] == row.external_id  # still there when asked for

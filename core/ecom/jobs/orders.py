@@ -144,8 +144,10 @@ class Importer:
         if run.driver.implements("fetch_orders_by_id"):
             for chunk in chunks(ids, RETRY_CHUNK):
                 self.import_pages(run.driver.call("fetch_orders_by_id", connection=run.connection, ids=chunk))
-        else:  # the driver cannot read orders by id: the copies kept
-            self.import_pages([Page(records=[CartOrder.model_validate(row.payload) for row in rows])])
+        else:  # the driver cannot read orders by id: the copies kept, a chunk at a time
+            self.import_pages(
+                Page(records=[CartOrder.model_validate(row.payload) for row in chunk]) for chunk in chunks(rows, RETRY_CHUNK)
+            )
         for row in rows:
             if row.external_id not in self.met:
                 run.log.count(PHASE, "failed")

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from ecom import models as m
@@ -51,8 +52,11 @@ def advance(session: Session, integration_id: int, key: str, value: dt.datetime)
 
 
 def failed_orders(session: Session, integration_id: int) -> dict[str, m.FailedOrder]:
-    """The orders kept aside for this integration (dismissed ones too), by cart id."""
-    rows = session.exec(select(m.FailedOrder).where(m.FailedOrder.integration_id == integration_id))
+    """The orders kept aside for this integration (dismissed ones too), by cart id. Their copies
+    (``payload``) are read only when asked for: a shop with many kept aside does not load them all
+    at the start of every job."""
+    query = select(m.FailedOrder).where(m.FailedOrder.integration_id == integration_id)
+    rows = session.exec(query.options(defer(m.FailedOrder.payload)))  # type: ignore[arg-type]
     return {row.external_id: row for row in rows}
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import sqlalchemy as sa
+
 from sqlmodel import select
 
 from ecom import models as m
@@ -142,8 +144,19 @@ def test_without_fetch_orders_by_id_the_kept_copies_are_tried(shop, monkeypatch)
     monkeypatch.setattr(Driver, "implements", lambda self, hook: hook != "fetch_orders_by_id" and real(self, hook))
     with shop.db.session() as session:
         session.add(m.Item(sku="LATE-SKU", name="Late arrival"))
-    job = shop.sync(phases=["import_orders"])
+    copies_read = []
+
+    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if "failed_orders.payload" in statement and statement.lstrip().upper().startswith("SELECT"):
+            copies_read.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", note)
+    try:
+        job = shop.sync(phases=["import_orders"])
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", note)
     assert job.counts["import_orders"]["retried"] == 2 and job.counts["import_orders"]["created"] == 2
+    assert len(copies_read) == 1  # both copies in one query, not one a row
     assert {v["number"] for v in victims} <= imported_numbers(shop) and kept(shop) == []
 
 

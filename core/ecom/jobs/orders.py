@@ -146,7 +146,8 @@ class Importer:
                 self.import_pages(run.driver.call("fetch_orders_by_id", connection=run.connection, ids=chunk))
         else:  # the driver cannot read orders by id: the copies kept, a chunk at a time
             self.import_pages(
-                Page(records=[CartOrder.model_validate(row.payload) for row in chunk]) for chunk in chunks(rows, RETRY_CHUNK)
+                Page(records=[CartOrder.model_validate(copy) for copy in state.kept_copies(run.session, chunk)])
+                for chunk in chunks(rows, RETRY_CHUNK)
             )
         for row in rows:
             if row.external_id not in self.met:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from datetime import UTC, datetime
+
 from ecom.records import (
     RECORDS_VERSION,
     CartOrder,
@@ -17,8 +19,11 @@ from ecom.records import (
     WebOrderStatus,
     BadValueError,
     CartLine,
+    Page,
+    RecordFailure,
     decimal,
     failure_text,
+    joined_pages,
     reading,
     schema_text,
     translate_page,
@@ -81,6 +86,23 @@ def test_translate_page_keeps_good_records_and_names_the_bad_one():
     assert [f.ref for f in page.failures] == ["order 2"]
     assert "total" in page.failures[0].message
     assert page.failures[0].raw == {"id": 2, "total": "five"}
+
+
+def _page(ids, failed=(), read_at=None):
+    return Page(records=[CartOrder.model_validate({**ORDER_JSON, "external_id": str(i)}) for i in ids],
+                failures=[RecordFailure(ref=f"order {f}", message="bad") for f in failed], read_at=read_at)
+
+
+def test_small_pages_are_joined_into_batches_of_at_least_the_size_asked_keeping_every_record_and_failure():
+    first, third = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)
+    pages = [_page([1, 2], read_at=first), _page([3, 4], failed=[90]), _page([5], read_at=third), _page([6, 7, 8]), _page([9])]
+    beats = []
+    joined = list(joined_pages(iter(pages), 4, between=lambda: beats.append(1)))
+    assert [[o.external_id for o in p.records] for p in joined] == [["1", "2", "3", "4"], ["5", "6", "7", "8"], ["9"]]
+    assert [[f.ref for f in p.failures] for p in joined] == [["order 90"], [], []]
+    assert [p.read_at for p in joined] == [first, third, None]  # each joined page keeps its first page's clock
+    assert len(beats) == 3  # after each page that leaves its batch short: the 1st, the 3rd and the last
+    assert [o.external_id for o in pages[0].records] == ["1", "2"]  # the driver's pages are not changed
 
 
 def _driver_translate(raw):

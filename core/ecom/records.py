@@ -412,6 +412,28 @@ class Page(BaseModel, Generic[T]):
     read_at: AwareDatetime | None = None
 
 
+def joined_pages(pages: Iterable[Page[T]], at_least: int, *, between: Callable[[], None] | None = None) -> Iterator[Page[T]]:
+    """``pages``, consecutive ones joined until each holds at least ``at_least`` records (the last
+    may hold fewer): a job writes and commits a joined page at once, so a cart that serves small
+    pages still gets written in large batches. A joined page keeps its first page's ``read_at``;
+    ``between()`` runs before each page read after the first of a joined page (the job's beat).
+    """
+    held: Page[T] | None = None
+    for page in pages:
+        if held is None:
+            held = Page(records=list(page.records), failures=list(page.failures), read_at=page.read_at)
+        else:
+            held.records += page.records
+            held.failures += page.failures
+        if len(held.records) >= at_least:
+            yield held
+            held = None
+        elif between is not None:
+            between()
+    if held is not None:
+        yield held
+
+
 def translate_page(
     raws: Iterable[dict[str, Any]],
     translate: Callable[[dict[str, Any]], T | None],

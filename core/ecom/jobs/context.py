@@ -15,7 +15,7 @@ from ecom.drivers import keeping_alive
 from ecom.jobs.lifecycle import heartbeat
 from ecom.jobs.log import JobLog
 from ecom.plugins import Driver
-from ecom.records import Connection
+from ecom.records import Connection, Page, joined_pages
 from ecom.settings import IntegrationSettings
 
 
@@ -80,6 +80,15 @@ class UnlockedDriver:
         with keeping_alive(self._commit):
             result = self._driver.call(hook, **kwargs)
         return self._pages(result) if isinstance(result, Iterator) else result
+
+    def fetch(self, hook: str, *, at_least: int, **kwargs: Any) -> Iterator[Page[Any]]:
+        """The pages of fetch hook ``hook``, joined until each holds at least ``at_least`` records
+        (:func:`~ecom.records.joined_pages`; joined as they are read ahead, so the next batch is
+        read while the job writes the last one)."""
+        self._commit()
+        with keeping_alive(self._commit):
+            pages = self._driver.call(hook, **kwargs)
+        return self._pages(joined_pages(pages, at_least, between=None if self.read_ahead else self._commit))
 
     def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
         if not self.read_ahead:

@@ -49,6 +49,9 @@ PHASE = "import_orders"
 OVERLAP = dt.timedelta(minutes=10)
 #: kept-aside orders asked for per ``fetch_orders_by_id`` call (the driver pages them further)
 RETRY_CHUNK = 500
+#: orders written and committed together: the cart's pages are joined up to this many
+#: (``bench/import_throughput.py``: per-batch costs, a commit above all, fall with its size)
+BATCH = 250
 
 #: an order's binding as the import reads it: ``external_id``, ``local_id`` (its transaction), ``data``
 Binding = sa.Row[Any]
@@ -72,7 +75,7 @@ def import_orders(run: JobRun) -> None:
     watermark = None if run.full else state.get(run.session, run.integration_id, "orders")
     since = watermark - OVERLAP if watermark else None
     started = m.utcnow()
-    pages: Iterable[Page[CartOrder]] = run.driver.call("fetch_orders", connection=run.connection, since=since)
+    pages: Iterable[Page[CartOrder]] = run.driver.fetch("fetch_orders", at_least=BATCH, connection=run.connection, since=since)
     importer.import_pages(pages)
     if importer.newest is not None:
         new_mark = min(importer.newest, importer.read_at or started)
@@ -117,7 +120,7 @@ class Importer:
                 log.count(PHASE, "fetched")
                 log.count(PHASE, "failed")
                 log.error(PHASE, failure.ref, f"the cart's order could not be read: {failure.message}", rule="translation")
-            for batch in _batches(page.records, run.batch_size):
+            for batch in _batches(page.records, BATCH):
                 results = import_batch(run, batch, self.lookups, self.names, self.aside)
                 for order, failure in zip(batch, results, strict=True):
                     self.newest = max(self.newest, order.updated_at) if self.newest else order.updated_at

@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 
 from ecom import db
 from ecom import models as m
+from ecom.jobs.bulk import insert_many
 from ecom.mapping.batch import BatchLookups
 from ecom.mapping.customers import customer_names
 from ecom.mapping.draft import CustomerChoice, LineDraft, NewCustomer, TransactionDraft
@@ -141,32 +142,8 @@ def _insert(session: Session, model: type, values: dict[str, Any]) -> int:
 
 
 def _insert_many(session: Session, model: type, rows: list[dict[str, Any]], *returning: str) -> list[Any]:
-    """Insert ``rows`` in one statement (every row with the same keys); the ``returning`` columns
-    of the rows inserted, when asked (in no particular order: match them on a unique key)."""
-    if not rows:
-        return []
-    table = model.__table__  # type: ignore[attr-defined]
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        statement = _unnest_insert(table, tuple(rows[0]))
-        if returning:
-            statement = statement.returning(*(table.c[c] for c in returning))
-        result = connection.execute(statement, {name: [row[name] for row in rows] for name in rows[0]})
-        return result.all() if returning else []
-    if not returning:
-        connection.execute(table.insert(), rows)
-        return []
-    return connection.execute(table.insert().returning(*(table.c[c] for c in returning)), rows).all()
-
-
-@functools.cache
-def _unnest_insert(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
-    """``INSERT INTO table (columns) SELECT unnest(:column), ...``: PostgreSQL inserts any number of
-    rows given one array per column. The statement's text never changes, so psycopg parses it
-    once and the server plans it once (an executemany would be one INSERT per row, and a
-    multi-row VALUES a new statement for every number of rows)."""
-    arrays = (sa.func.unnest(sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type))) for name in columns)
-    return table.insert().from_select(list(columns), sa.select(*arrays))
+    """Insert ``rows`` in one statement or a few (:func:`ecom.jobs.bulk.insert_many`)."""
+    return insert_many(session.connection(), model.__table__, rows, *returning)  # type: ignore[attr-defined]
 
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone")
@@ -505,6 +482,8 @@ def _number(session: Session, transactions: list[tuple[int, m.TransactionType]])
     connection = session.connection()
     if connection.dialect.name == "postgresql":  # one statement, not one UPDATE per row (see _unnest_insert)
         connection.execute(_unnest_numbering(), {"row_id": [n["row_id"] for n in numbers], "number": [n["number"] for n in numbers]})
+    elif connection.dialect.name == "sqlite":  # the driver's executemany: no per-row work in SQLAlchemy
+        connection.exec_driver_sql(f"UPDATE {table.name} SET number = ? WHERE id = ?", [(n["number"], n["row_id"]) for n in numbers])
     else:
         connection.execute(table.update().where(table.c.id == sa.bindparam("row_id")), numbers)
 

@@ -42,10 +42,6 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str,
             statement = statement.returning(*(table.c[c] for c in returning))
         result = connection.execute(statement, {name: [row[name] for row in rows] for name in columns})
         return result.all() if returning else []
-    if connection.dialect.name != "sqlite":
-        statement = table.insert().returning(*(table.c[c] for c in returning)) if returning else table.insert()
-        result = connection.execute(statement, rows)
-        return result.all() if returning else []
     plan = _SQLitePlan.of(table, columns, connection.dialect)
     values = plan.values(rows)
     if not returning:
@@ -58,6 +54,25 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str,
         flat = tuple(value for row in chunk for value in row)
         found += connection.exec_driver_sql(plan.sql(len(chunk), returning), flat).all()
     return found
+
+
+def new_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows of ``table`` (its integer ``id`` key), taken before they are
+    inserted, so rows can be written whole at once (a number made from the id, say) instead of
+    inserted and then updated.
+
+    PostgreSQL: the next values of the column's sequence. SQLite: the ids after the largest one,
+    which is what SQLite itself gives a new row of a table without AUTOINCREMENT; safe because
+    ecom's SQLite transactions hold the write lock from their start (``BEGIN IMMEDIATE``).
+    """
+    if count <= 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        found = connection.execute(sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count)))
+        return list(found.scalars())
+    top = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + count + 1))
 
 
 @functools.cache

@@ -8,7 +8,7 @@ processes racing: the loser's insert of the binding fails (:class:`AlreadyImport
 savepoint takes back everything written with it.
 
 A job writes its orders a batch at a time (:class:`BatchWriter`: one multi-row insert per table,
-``RETURNING`` the new ids, about a dozen statements per batch); an order written alone, as when a
+about a dozen statements per batch, :mod:`ecom.jobs.bulk`); an order written alone, as when a
 batch goes again order by order, goes through :func:`write_order` (a few statements).
 
 Two imports writing the same new customers at once (PostgreSQL) write each batch in one order
@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 
 from ecom import db
 from ecom import models as m
-from ecom.jobs.bulk import insert_many
+from ecom.jobs.bulk import insert_many, new_ids
 from ecom.mapping.batch import BatchLookups
 from ecom.mapping.customers import customer_names
 from ecom.mapping.draft import CustomerChoice, LineDraft, NewCustomer, TransactionDraft
@@ -355,10 +355,10 @@ class BatchWriter:
     :meth:`add` stages an order: its new customer and ship-to take provisional ids from
     ``lookups`` (:class:`~ecom.mapping.batch.BatchLookups`), so the next orders of the batch match
     them as rows written; its transaction and the rest wait here. :meth:`write` inserts the
-    customers, their bindings, the ship-tos, the transactions (``RETURNING`` their ids, which
-    replace the provisional ones), then the lines, payments, custom field values and the orders'
-    bindings, and numbers the transactions: about a dozen statements for the batch, whatever its
-    size. All of it in the caller's savepoint: if one insert fails, the savepoint takes back the
+    customers and the ship-tos (``RETURNING`` their ids, which replace the provisional ones), the
+    customers' bindings, the transactions (ids taken first, :func:`~ecom.jobs.bulk.new_ids`, so
+    each is written with its number), then the lines, payments, custom field values and the
+    orders' bindings: about a dozen statements for the batch, whatever its size. All of it in the caller's savepoint: if one insert fails, the savepoint takes back the
     whole batch, for the caller to write it again order by order.
     """
 
@@ -434,13 +434,15 @@ class BatchWriter:
              "accounting_customer_id": customers.get(row["accounting_customer_id"], row["accounting_customer_id"])}
             for row in self.transactions
         ]
-        numbers = dict(_insert_many(session, m.Transaction, rows, "number", "id"))
-        transactions = {-n: numbers[row["number"]] for n, row in enumerate(rows, start=1)}
+        ids = new_ids(session.connection(), m.Transaction.__table__, len(rows))  # type: ignore[attr-defined]
+        for row, txn_id in zip(rows, ids, strict=True):  # numbered as written: no UPDATE of every row after
+            row["id"], row["number"] = txn_id, transaction_number(row["type"], txn_id)
+        _insert_many(session, m.Transaction, rows)
+        transactions = {-n: txn_id for n, txn_id in enumerate(ids, start=1)}
         _insert_children(session, {
             model: [{**row, key: transactions[row[key]]} for row in self.children[model]]
             for model, key in zip(CHILDREN, ("transaction_id", "transaction_id", "transaction_id", "local_id"), strict=True)
         })
-        _number(session, [(transactions[-n], row["type"]) for n, row in enumerate(rows, start=1)])
 
     def _bind_customers(self, customers: dict[int, int]) -> None:
         """Bind each new customer to its cart id, unless the cart id is bound already (the first one wins)."""
@@ -474,16 +476,18 @@ def number_transactions(session: Session, ids: list[int]) -> None:
 PREFIX = {m.TransactionType.SALES_ORDER: "SO", m.TransactionType.SHIP_DOC: "SD"}
 
 
+def transaction_number(kind: m.TransactionType, txn_id: int) -> str:
+    return f"{PREFIX[kind]}-{txn_id:06d}"
+
+
 def _number(session: Session, transactions: list[tuple[int, m.TransactionType]]) -> None:
     if not transactions:
         return
     table = m.Transaction.__table__  # type: ignore[attr-defined]
-    numbers = [{"row_id": txn_id, "number": f"{PREFIX[kind]}-{txn_id:06d}"} for txn_id, kind in transactions]
+    numbers = [{"row_id": txn_id, "number": transaction_number(kind, txn_id)} for txn_id, kind in transactions]
     connection = session.connection()
     if connection.dialect.name == "postgresql":  # one statement, not one UPDATE per row (see _unnest_insert)
         connection.execute(_unnest_numbering(), {"row_id": [n["row_id"] for n in numbers], "number": [n["number"] for n in numbers]})
-    elif connection.dialect.name == "sqlite":  # the driver's executemany: no per-row work in SQLAlchemy
-        connection.exec_driver_sql(f"UPDATE {table.name} SET number = ? WHERE id = ?", [(n["number"], n["row_id"]) for n in numbers])
     else:
         connection.execute(table.update().where(table.c.id == sa.bindparam("row_id")), numbers)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,7 @@ class UnlockedDriver:
 
     def __init__(self, driver: Driver, session: Session, job: m.Job) -> None:
         self._driver, self._session, self._job = driver, session, job
+        self._beaten = time.monotonic()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._driver, name)
@@ -74,6 +76,12 @@ class UnlockedDriver:
     def _commit(self) -> None:
         heartbeat(self._session, self._job)  # raises JobLostError if the job is no longer ours
         self._session.commit()
+        self._beaten = time.monotonic()
+
+    def _beat_when_due(self) -> None:
+        """Beat between the pages joined into one (nothing written in between): every ``beat_every`` seconds."""
+        if time.monotonic() - self._beaten >= self.beat_every:
+            self._commit()
 
     def call(self, hook: str, **kwargs: Any) -> Any:
         self._commit()
@@ -88,7 +96,7 @@ class UnlockedDriver:
         self._commit()
         with keeping_alive(self._commit):
             pages = self._driver.call(hook, **kwargs)
-        return self._pages(joined_pages(pages, at_least, between=None if self.read_ahead else self._commit))
+        return self._pages(joined_pages(pages, at_least, between=None if self.read_ahead else self._beat_when_due))
 
     def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
         if not self.read_ahead:

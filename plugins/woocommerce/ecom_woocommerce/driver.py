@@ -160,10 +160,10 @@ def push_status(
         else:
             entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
-        moved = _moved_on(http, [(i, updates[i]) for i, _, _ in entries])
-        for i, words in moved.items():
-            results.ok(i, action="unchanged", message=words)
-        for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
+        left = drivers.changed_since_import({i: updates[i] for i, _, _ in entries}, partial(_states, http), cart="WooCommerce", gone=True)
+        for i, result in left.items():
+            results.set(i, result)
+        for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in left]).items():
             update = updates[i]
             if saved is None:
                 results.fail(i, words)
@@ -182,24 +182,15 @@ def push_status(
     return results.done()
 
 
-def _moved_on(http: CartHTTP, todo: list[tuple[int, StatusUpdate]]) -> dict[int, str]:
-    """The cart-status-after-import updates whose order changed in WooCommerce since it was
-    imported (or is gone), with why: read with ``include``, 100 orders a request."""
-    asked = {i: u for i, u in todo if u.kind == "cart_status" and u.unchanged_since is not None}
-    found: dict[str, dict[str, Any]] = {}
-    for group in drivers.chunks(sorted({u.order_id for u in asked.values()}, key=int), PER_PAGE):
+def _states(http: CartHTTP, ids: list[str]) -> dict[str, drivers.OrderState]:
+    """Each order's last change and status, for :func:`ecom.drivers.changed_since_import`: read
+    with ``include``, 100 orders a request (trashed ones are not listed: gone)."""
+    found = {}
+    for group in drivers.chunks(sorted(ids, key=int), PER_PAGE):
         params = {"include": ",".join(group), "per_page": PER_PAGE, "page": 1}
         for response in http.paginate("/orders", params=params, next_params=page_numbers()):
-            found |= {str(raw.get("id")): raw for raw in response.json()}
-    moved = {}
-    for i, update in asked.items():
-        raw = found.get(update.order_id)
-        modified = tr.when(raw, "date_modified") if raw else None
-        if raw is None:
-            moved[i] = "WooCommerce no longer lists the order (trashed or deleted since it was imported)"
-        elif modified is not None and update.unchanged_since is not None and modified > update.unchanged_since:
-            moved[i] = f"the order changed in WooCommerce since it was imported (now {raw.get('status')})"
-    return moved
+            found |= {str(raw.get("id")): (tr.when(raw, "date_modified"), raw.get("status")) for raw in response.json()}
+    return found
 
 
 @hookimpl

@@ -68,7 +68,7 @@ def describe_cart() -> CartInfo:
 
 @hookimpl
 def test_connection(connection: Connection, operations: frozenset[str]) -> ConnectionReport:
-    method, _ = auth_for(connection)
+    method = auth_for(connection).description
     with client(connection) as http:
         try:
             total = http.get("/orders", params={"per_page": 1}).headers.get("X-WP-Total", "an unknown number of")

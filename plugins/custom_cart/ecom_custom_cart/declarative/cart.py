@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from ecom.auth import credentials
 from ecom.drivers import OrderState, changed_since_import, chunks, each_record, status_table
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError
 from ecom.http import CartHTTP, cart_clock
@@ -168,22 +169,9 @@ class MappedCart:
         return value
 
     def _http(self) -> CartHTTP:
-        c, style, name = self.connection, self.mapping.auth_style, self.mapping.auth_name
-        secret = c.password.get_secret_value()
-        headers: dict[str, str] = {}
-        params: dict[str, str] = {}
-        auth: Any = None
-        if style == "basic":
-            auth = (c.username, secret)
-        elif style == "bearer":
-            headers["Authorization"] = f"Bearer {secret}"
-        elif style == "header":
-            headers[name] = secret
-        elif style == "query":
-            params[name] = secret
-        return CartHTTP(
-            c, base_url=c.api_url.rstrip("/"), headers=headers, params=params, auth=auth, error_message=self._cart_words
-        )
+        c, name = self.connection, self.mapping.auth_name
+        how = credentials(self.mapping.auth_style, user=c.username, secret=c.password.get_secret_value(), name=name)
+        return CartHTTP(c, base_url=c.api_url.rstrip("/"), error_message=self._cart_words, **how.options())
 
     def _cart_words(self, response: httpx.Response) -> str:
         """The mapping's ``errors.message`` (when it fails or gives nothing, CartHTTP reads the body

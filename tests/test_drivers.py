@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, changed_since_import, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, changed_since_import, chunks, each_record, read_pages, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, StatusUpdate, WebOrderStatus
@@ -338,3 +339,27 @@ def test_an_order_not_found_is_left_to_the_write_unless_the_cart_lists_every_ord
 def test_the_words_leave_out_a_status_the_cart_did_not_give():
     [result] = changed_since_import([_after_import("1")], lambda ids: {"1": (IMPORTED + timedelta(hours=1), None)}).values()
     assert result.message == "the order changed in the cart since it was imported"
+
+
+# -- read_pages ----------------------------------------------------------------------------------------
+
+
+def test_read_pages_translates_each_answer_and_stamps_only_the_first_with_the_carts_clock():
+    first = httpx.Response(200, headers={"Date": "Sun, 01 Mar 2026 09:00:00 GMT"}, json=[])
+    later = httpx.Response(200, headers={"Date": "Sun, 01 Mar 2026 09:05:00 GMT"}, json=[])
+
+    def translate(raw):
+        if raw["id"] == "bad":
+            raise ValueError("not an order")
+        return None if raw["id"] == "draft" else raw["id"].upper()
+
+    answers = [(first, [{"id": "a"}, {"id": "bad"}]), (later, [{"id": "draft"}, {"id": "c"}])]
+    pages = list(read_pages(answers, translate, ref=lambda raw: f"#{raw['id']}"))
+    assert [p.records for p in pages] == [["A"], ["C"]]
+    assert [(f.ref, f.message) for f in pages[0].failures] == [("#bad", "ValueError: not an order")] and pages[1].failures == []
+    assert pages[0].read_at == IMPORTED and pages[1].read_at is None
+
+
+def test_read_pages_of_a_cart_that_sends_no_clock_has_no_read_at():
+    [page] = read_pages([(httpx.Response(200, json=[]), [])], str, ref=str)
+    assert page.records == [] and page.read_at is None

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from ecom import http as ecom_http
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError, RetryableError
-from ecom.records import PushResult, RefCache, StatusUpdate, WebOrderStatus
+from ecom.records import Page, PushResult, RefCache, StatusUpdate, WebOrderStatus, translate_page
 
 K = TypeVar("K")
 G = TypeVar("G", bound=Hashable)
@@ -375,3 +375,20 @@ def changed_since_import(
         if why is not None:
             left[i] = PushResult(ref=update.order_id, ok=True, action="unchanged", message=why)
     return left
+
+
+# -- a listing read as pages of records ------------------------------------------------------------
+
+
+def read_pages(
+    answers: Iterable[tuple[Any, list[Any]]], translate: Callable[[Any], Any], *, ref: Callable[[Any], str]
+) -> Iterator[Page[Any]]:
+    """A listing's answers, each (the cart's response, the raw records in it), as pages of
+    records (:func:`~ecom.records.translate_page`: a record that does not fit is that record's
+    failure), the first page's ``read_at`` the cart's clock when it answered
+    (:func:`ecom.http.cart_clock`): the watermark never passes what the cart had then."""
+    for n, (response, raws) in enumerate(answers):
+        page = translate_page(raws, translate, ref=ref)
+        if n == 0:
+            page.read_at = ecom_http.cart_clock(response)
+        yield page

@@ -28,7 +28,7 @@ import httpx
 from ecom import drivers, hookimpl
 from ecom.auth import Credentials, credentials
 from ecom.errors import ConfigError, DriverError
-from ecom.http import CartHTTP, cart_clock, cursors
+from ecom.http import CartHTTP, cursors
 from ecom.records import (
     CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
     RecordFailure, StatusUpdate, StockLevel, WebOrderStatus, translate_page,
@@ -228,19 +228,20 @@ def _ref(raw: Any) -> str:
 
 
 def _pages(connection: Connection, path: str, key: str, since: datetime | None, model: type) -> Iterator[Page[Any]]:
-    params: dict[str, Any] | None = {"limit": PAGE, "since": since.isoformat() if since else None}
-    first = True
     with client(connection) as http:
-        while params is not None:  # (expect=dict: an answer that is not a JSON object is retried, then refused)
-            response = http.get(path, params=params, expect=dict)
-            page = translate_page(_listed(response, key), model.model_validate, ref=_ref)
-            page.read_at, first = (cart_clock(response) if first else None), False
-            yield page
-            following = next_page(response, params)
-            if following is not None and following["cursor"] == params.get("cursor"):
-                raise DriverError(f"The store answered {path} with the cursor it was given ({following['cursor']!r}): "
-                                  "its listing does not move on, so the read stops here.")
-            params = following
+
+        def answers() -> Iterator[tuple[httpx.Response, list[Any]]]:
+            params: dict[str, Any] | None = {"limit": PAGE, "since": since.isoformat() if since else None}
+            while params is not None:  # (expect=dict: an answer that is not a JSON object is retried, then refused)
+                response = http.get(path, params=params, expect=dict)
+                yield response, _listed(response, key)
+                following = next_page(response, params)
+                if following is not None and following["cursor"] == params.get("cursor"):
+                    raise DriverError(f"The store answered {path} with the cursor it was given ({following['cursor']!r}): "
+                                      "its listing does not move on, so the read stops here.")
+                params = following
+
+        yield from drivers.read_pages(answers(), model.model_validate, ref=_ref)
 
 
 def _by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 from ecom.auth import credentials
-from ecom.drivers import OrderState, changed_since_import, chunks, each_record, status_table
+from ecom.drivers import OrderState, changed_since_import, chunks, each_record, read_pages, status_table
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError
 from ecom.http import CartHTTP, cart_clock
 from ecom.records import (
@@ -205,14 +205,8 @@ class MappedCart:
         params = self._params(read.params)
         if since is not None and read.since_param:
             params[read.since_param] = since.astimezone(UTC).strftime(read.since_format)
-        first = True
         with self._http() as http:
-            for response, raws in self._pages(http, read, params):
-                page = translate_page(raws, translate, self._ref(read))
-                if first:
-                    page.read_at = cart_clock(response)
-                    first = False
-                yield page
+            yield from read_pages(self._pages(http, read, params), translate, ref=self._ref(read))
 
     def _pages(
         self, http: CartHTTP, read: Read, params: dict[str, Any], *, path: str | None = None

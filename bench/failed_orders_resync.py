@@ -34,13 +34,13 @@ def testcart() -> tuple[Any, Any, Any]:
 
 
 def woocommerce() -> tuple[Any, Any, Any]:
-    import ecom_woocommerce
+    from ecom_woocommerce import driver
     from ecom_woocommerce.fake import WooCommerceFake
 
     def lines(fake: Any) -> list[tuple[str, list[dict[str, Any]]]]:
         return [(o["date_modified_gmt"], o["line_items"]) for o in fake.orders.values() if o["status"] in ("processing", "on-hold")]
 
-    return ecom_woocommerce, WooCommerceFake(), lines
+    return driver, WooCommerceFake(), lines
 
 
 def shopify() -> tuple[Any, Any, Any]:

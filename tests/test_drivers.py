@@ -1,16 +1,19 @@
 """The helpers drivers share: per-record results (one at a time, or screened then batched), polling a cart's job, chunked batches, cached
-cart ids, status-map settings."""
+cart ids, status-map settings, the cart status after import left off an order changed since its import."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import httpx
 import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, changed_since_import, chunks, each_record, read_pages, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
-from ecom.records import PushResult, RefCache, WebOrderStatus
+from ecom.records import PushResult, RefCache, StatusUpdate, WebOrderStatus
 
 
 def test_chunks_keep_order_and_cap_the_size():
@@ -282,3 +285,81 @@ def test_poll_beats_the_running_jobs_heartbeat_and_stops_when_it_is_cancelled(wa
     assert len(beats) == 3 and len(reads) == 3 and len(waits) == 2  # no wait, no read after the cancel
     poll(lambda: "DONE", done=lambda s: s == "DONE", what="x", timeout=1)  # outside: nothing beats
     assert len(beats) == 3
+
+
+# -- changed_since_import ---------------------------------------------------------------------------
+
+IMPORTED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _after_import(order_id: str, since: datetime | None = IMPORTED) -> StatusUpdate:
+    return StatusUpdate(order_id=order_id, kind="cart_status", cart_status="exported", unchanged_since=since)
+
+
+def test_changed_since_import_leaves_alone_only_the_orders_changed_after_their_import():
+    updates = [
+        _after_import("1"),  # changed after its import
+        _after_import("2"),  # as it was imported
+        StatusUpdate(order_id="1", kind="voided"),  # another kind: never read, never left alone
+        _after_import("3", since=None),  # imported before the date was kept: nothing to compare
+        _after_import("4"),  # the cart does not say when it changed
+        _after_import("1"),  # the same order again: read once
+    ]
+    asked = []
+
+    def read(ids):
+        asked.append(ids)
+        return {"1": (IMPORTED + timedelta(seconds=1), "completed"), "2": (IMPORTED, "processing"), "4": (None, "x")}
+
+    left = changed_since_import(updates, read, cart="Acme")
+    assert asked == [["1", "2", "4"]]
+    assert sorted(left) == [0, 5]
+    assert [(r.ref, r.ok, r.action, r.message) for r in left.values()] == [
+        ("1", True, "unchanged", "the order changed in Acme since it was imported (now completed)"),
+    ] * 2
+
+
+def test_changed_since_import_reads_nothing_without_a_cart_status_to_check():
+    def read(ids):
+        raise AssertionError(f"nothing to read, yet asked for {ids}")
+
+    assert changed_since_import([StatusUpdate(order_id="1", kind="shipped"), _after_import("2", since=None)], read) == {}
+
+
+def test_an_order_not_found_is_left_to_the_write_unless_the_cart_lists_every_order():
+    updates = {3: _after_import("7"), 5: _after_import("8")}  # some of a hook's list, by index
+    read = lambda ids: {"8": (IMPORTED - timedelta(days=1), None)}  # noqa: E731
+    assert changed_since_import(updates, read) == {}
+    left = changed_since_import(updates, read, cart="the shop", gone=True)
+    assert list(left) == [3]
+    assert left[3].action == "unchanged" and left[3].ref == "7"
+    assert left[3].message == "the shop no longer lists the order (trashed or deleted since it was imported)"
+
+
+def test_the_words_leave_out_a_status_the_cart_did_not_give():
+    [result] = changed_since_import([_after_import("1")], lambda ids: {"1": (IMPORTED + timedelta(hours=1), None)}).values()
+    assert result.message == "the order changed in the cart since it was imported"
+
+
+# -- read_pages ----------------------------------------------------------------------------------------
+
+
+def test_read_pages_translates_each_answer_and_stamps_only_the_first_with_the_carts_clock():
+    first = httpx.Response(200, headers={"Date": "Sun, 01 Mar 2026 09:00:00 GMT"}, json=[])
+    later = httpx.Response(200, headers={"Date": "Sun, 01 Mar 2026 09:05:00 GMT"}, json=[])
+
+    def translate(raw):
+        if raw["id"] == "bad":
+            raise ValueError("not an order")
+        return None if raw["id"] == "draft" else raw["id"].upper()
+
+    answers = [(first, [{"id": "a"}, {"id": "bad"}]), (later, [{"id": "draft"}, {"id": "c"}])]
+    pages = list(read_pages(answers, translate, ref=lambda raw: f"#{raw['id']}"))
+    assert [p.records for p in pages] == [["A"], ["C"]]
+    assert [(f.ref, f.message) for f in pages[0].failures] == [("#bad", "ValueError: not an order")] and pages[1].failures == []
+    assert pages[0].read_at == IMPORTED and pages[1].read_at is None
+
+
+def test_read_pages_of_a_cart_that_sends_no_clock_has_no_read_at():
+    [page] = read_pages([(httpx.Response(200, json=[]), [])], str, ref=str)
+    assert page.records == [] and page.read_at is None

@@ -168,3 +168,35 @@ def test_web_order_status_labels_are_the_admins_words():
     assert [s.label for s in WebOrderStatus] == [
         "Processing", "On Credit Hold", "Payment Pending", "Approved", "Voided", "Closed",
     ]
+
+
+# -- moment and unit_price (a cart's times and line prices) ------------------------------------------
+
+
+def test_moment_reads_iso_times_and_takes_one_without_offset_as_utc():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from ecom.records import moment
+
+    assert moment("2026-03-01T09:00:00", "date_modified") == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    assert moment("2026-03-01T09:00:00-04:00", "date_modified").utcoffset() == -timedelta(hours=4)
+    assert moment("2026-03-01T09:00:00+02:00", "x") == datetime(2026, 3, 1, 7, 0, tzinfo=timezone.utc)
+    assert moment(None, "x") is None and moment("", "x") is None
+
+
+@pytest.mark.parametrize("value", ["yesterday", 1700000000, "2026-13-01"])
+def test_moment_names_the_field_and_the_value_it_cannot_read(value):
+    from ecom.records import BadValueError, moment
+
+    with pytest.raises(BadValueError) as caught:
+        moment(value, "date_paid")
+    assert str(caught.value) == f"date_paid {value!r}: is not a date and time (ISO 8601)"
+
+
+def test_unit_price_is_exact_up_to_four_places_else_rounded_to_four():
+    from ecom.records import unit_price
+
+    assert unit_price(Decimal("30.00"), 3) == Decimal("10.00")
+    assert unit_price(Decimal("10.00"), 3) == Decimal("3.3333")
+    assert unit_price(Decimal("0.25"), 8) == Decimal("0.0312")  # 0.03125 has five places: rounded half to even
+    assert unit_price(Decimal("7.50"), 0) == Decimal("7.50")

@@ -12,7 +12,9 @@ setting that maps a cart's custom order statuses to the six web order statuses;
 :func:`each_record` for writes sent one record at a time, each record's refusal being its own
 failed result; :class:`Results` for writes that screen records first and send the rest in
 batches, each result filled in when it is known; :func:`poll` for a bulk export or a background job the cart runs, waited for with
-backoff while the running sync job keeps its lease and stops when it is cancelled.
+backoff while the running sync job keeps its lease and stops when it is cancelled;
+:func:`changed_since_import` for the rule that a cart status after import leaves alone an order
+the cart changed since it was imported.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import contextlib
 import contextvars
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ecom import http as ecom_http
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError, RetryableError
-from ecom.records import PushResult, RefCache, WebOrderStatus
+from ecom.records import Page, PushResult, RefCache, StatusUpdate, WebOrderStatus, translate_page
 
 K = TypeVar("K")
 G = TypeVar("G", bound=Hashable)
@@ -324,3 +327,68 @@ def overlapping_offsets(
             return
         last = max(known if last is None else [last, *known])
         offset += len(objects) - 1
+
+
+# -- a cart status after import, only on an order still as it was imported -----------------------
+
+#: One order as the cart has it now: (its last change, its status in the cart's words or None).
+OrderState = tuple[datetime | None, str | None]
+
+
+def changed_since_import(
+    updates: Sequence[StatusUpdate] | Mapping[int, StatusUpdate],
+    read: Callable[[list[str]], Mapping[str, OrderState]],
+    *,
+    cart: str = "the cart",
+    gone: bool = False,
+) -> dict[int, PushResult]:
+    """The ``cart_status`` updates to leave alone, by index, each with its result: their order
+    changed in the cart after the update's ``unchanged_since`` (the order's ``updated_at`` when it
+    was imported, :class:`~ecom.records.StatusUpdate`), so the merchant's later change is kept.
+
+    ``updates``: a hook's list, or some of it by index (the ones a driver has not refused).
+    ``read(order_ids)`` is called once, with each order id of the updates that carry
+    ``unchanged_since`` once (chunk the reads inside as the cart allows), and returns, for each
+    order the cart has, its :data:`OrderState`. An order it does not return is left to the write
+    (which fails in the cart's words), unless ``gone``: the cart lists every order it keeps, so
+    one not listed was trashed or deleted since it was imported, which changed it.
+
+    Each result is ok, ``action="unchanged"``, its ``ref`` the order id and its message why,
+    naming ``cart`` (the job shows it as a warning: the cart status after import was not set).
+    """
+    asked = {
+        i: update
+        for i, update in (updates.items() if isinstance(updates, Mapping) else enumerate(updates))
+        if update.kind == "cart_status" and update.unchanged_since is not None
+    }
+    if not asked:
+        return {}
+    found = read(list(dict.fromkeys(update.order_id for update in asked.values())))
+    left: dict[int, PushResult] = {}
+    for i, update in asked.items():
+        state = found.get(update.order_id)
+        why = None
+        if state is None and gone:
+            why = f"{cart} no longer lists the order (trashed or deleted since it was imported)"
+        elif state is not None and state[0] is not None and update.unchanged_since is not None and state[0] > update.unchanged_since:
+            why = f"the order changed in {cart} since it was imported" + (f" (now {state[1]})" if state[1] else "")
+        if why is not None:
+            left[i] = PushResult(ref=update.order_id, ok=True, action="unchanged", message=why)
+    return left
+
+
+# -- a listing read as pages of records ------------------------------------------------------------
+
+
+def read_pages(
+    answers: Iterable[tuple[Any, list[Any]]], translate: Callable[[Any], Any], *, ref: Callable[[Any], str]
+) -> Iterator[Page[Any]]:
+    """A listing's answers, each (the cart's response, the raw records in it), as pages of
+    records (:func:`~ecom.records.translate_page`: a record that does not fit is that record's
+    failure), the first page's ``read_at`` the cart's clock when it answered
+    (:func:`ecom.http.cart_clock`): the watermark never passes what the cart had then."""
+    for n, (response, raws) in enumerate(answers):
+        page = translate_page(raws, translate, ref=ref)
+        if n == 0:
+            page.read_at = ecom_http.cart_clock(response)
+        yield page

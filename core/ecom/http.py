@@ -43,8 +43,8 @@ What the helper does for every request:
   goes there: :class:`~ecom.errors.FatalError` says so.
 
 Beside the client, for any cart: :func:`normalise_api_url` (an API URL as an admin typed it, made
-usable or refused in words; the core checks every saved URL with it), :class:`OAuth1` (one-legged
-OAuth 1.0a signing, for carts that require it over plain HTTP), :func:`plain_http_allowed` (plain
+usable or refused in words; the core checks every saved URL with it), :class:`~ecom.auth.OAuth1`
+(one-legged OAuth 1.0a signing, now in :mod:`ecom.auth`), :func:`plain_http_allowed` (plain
 HTTP only to this machine unless the admin allows it), :func:`html_text` (a cart's HTML error page
 as words) and :func:`download` (a file from a signed URL, streamed, retried, without the API's
 auth).
@@ -57,14 +57,11 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import hashlib
-import hmac
 import html
 import ipaddress
 import logging
 import random as _random
 import re
-import secrets as _secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -74,6 +71,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 import httpx
 
 from ecom import __version__
+from ecom.auth import OAuth1, percent, sign, signature_base  # noqa: F401 - long imported from here
 from ecom.errors import AuthError, ConfigError, DriverError, FatalError, RejectedError, RetryableError
 from ecom.records import Connection
 
@@ -691,47 +689,6 @@ def normalise_api_url(url: str, *, api_paths: Iterable[str] = (), allow_plain_ht
             "use the cart's https:// address"
         )
     return f"{scheme}://{parts.netloc}{path}", notes
-
-
-def percent(text: str) -> str:
-    """RFC 3986 percent-encoding, as OAuth 1.0a signs (only ``A-Z a-z 0-9 - . _ ~`` stay)."""
-    return quote(text, safe="")
-
-
-def signature_base(method: str, url: str, params: list[tuple[str, str]]) -> str:
-    """The OAuth 1.0a signature base string: method, URL without query, sorted parameters."""
-    pairs = sorted((percent(k), percent(v)) for k, v in params)
-    return "&".join((method.upper(), percent(url), percent("&".join(f"{k}={v}" for k, v in pairs))))
-
-
-def sign(base: str, secret: str, *, token_secret: str = "", digest: str = "sha256") -> str:
-    """The base64 HMAC of a signature base string under ``secret&token_secret``."""
-    key = f"{percent(secret)}&{percent(token_secret)}".encode()
-    return base64.b64encode(hmac.new(key, base.encode(), getattr(hashlib, digest)).digest()).decode()
-
-
-class OAuth1(httpx.Auth):
-    """OAuth 1.0a "one-legged" signing (consumer key and secret, no token) as an httpx auth.
-
-    Each request (each retry too) gets a fresh timestamp and nonce and an HMAC signature, all in
-    the query string; ``oauth_version`` is left out (optional in RFC 5849). ``digest`` names the
-    hash (``sha256`` signs ``HMAC-SHA256``)."""
-
-    def __init__(self, key: str, secret: str, *, digest: str = "sha256", clock: Callable[[], float] = time.time) -> None:
-        self.key, self._secret, self._digest, self._clock = key, secret, digest, clock
-
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
-        oauth = {
-            "oauth_consumer_key": self.key,
-            "oauth_nonce": _secrets.token_hex(16),
-            "oauth_signature_method": f"HMAC-{self._digest.upper()}",
-            "oauth_timestamp": str(int(self._clock())),
-        }
-        url = request.url.copy_with(query=None, fragment=None)
-        base = signature_base(request.method, str(url), [*request.url.params.multi_items(), *oauth.items()])
-        oauth["oauth_signature"] = sign(base, self._secret, digest=self._digest)
-        request.url = request.url.copy_merge_params(oauth)
-        yield request
 
 
 def download(

@@ -29,6 +29,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Literal, TypeVar
 
@@ -334,6 +335,30 @@ def whole(value: Any, field: str) -> int:
     if number != number.to_integral_value():
         raise BadValueError(field, value, "is not a whole number")
     return int(number)
+
+
+def moment(value: Any, field: str) -> datetime | None:
+    """A cart's time (ISO 8601) as an aware datetime, one written without an offset read as UTC;
+    None or empty: None. :raises BadValueError: it is not a time."""
+    if value is None or value == "":
+        return None
+    try:
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        found = None
+    if found is None:
+        raise BadValueError(field, value, "is not a date and time (ISO 8601)")
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def unit_price(amount: Decimal, quantity: int) -> Decimal:
+    """The price of one unit of a line the cart prices as a whole: exact when it has at most 4
+    decimal places, else rounded to 4 (no quantity: the amount)."""
+    if not quantity:
+        return amount
+    exact = amount / quantity
+    rounded = exact.quantize(Decimal("0.0001"))
+    return exact if exact == rounded else rounded
 
 
 @contextmanager

@@ -208,7 +208,7 @@ def test_admin_flow_in_a_browser(admin, browser):
 def test_a_custom_cart_integration_gets_its_items_tab_in_a_browser(admin, browser):
     """The Custom Cart items tab (SPEC §2) appears when the cart chosen is one whose driver takes an
     item list, and the rows typed there are the integration's cart items once saved."""
-    custom_cart = pytest.importorskip("ecom_custom_cart", reason="the Custom Cart driver is not installed")
+    custom_cart = pytest.importorskip("ecom_custom_cart.driver", reason="the Custom Cart driver is not installed")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait

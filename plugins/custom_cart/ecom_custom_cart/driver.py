@@ -26,8 +26,9 @@ from typing import Any
 
 import httpx
 from ecom import drivers, hookimpl
+from ecom.auth import Credentials, credentials
 from ecom.errors import ConfigError, DriverError
-from ecom.http import CartHTTP, cart_clock, cursors
+from ecom.http import CartHTTP, cursors
 from ecom.records import (
     CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
     RecordFailure, StatusUpdate, StockLevel, WebOrderStatus, translate_page,
@@ -75,7 +76,7 @@ def test_connection(connection: Connection, operations: frozenset[str]) -> Conne
     name = info.get("name") or connection.website_name or connection.api_url
     return ConnectionReport(
         message=f"Connected to {name}: it speaks the ecom cart protocol version {version}.",
-        details={"protocol_version": version, "currency": str(info.get("currency")), "authentication": _auth_name(connection)},
+        details={"protocol_version": version, "currency": str(info.get("currency")), "authentication": _credentials(connection).description},
     )
 
 
@@ -156,14 +157,16 @@ def fake_cart() -> Any:
 
 def client(connection: Connection) -> CartHTTP:
     """The HTTP helper for the store's protocol routes, ``{api_url}/v1``."""
-    secret = connection.password.get_secret_value()
+    return CartHTTP(connection, base_url=connection.api_url.rstrip("/") + f"/v{VERSION}", error_message=error_message,
+                    **_credentials(connection).options())
+
+
+def _credentials(connection: Connection) -> Credentials:
+    """HTTP Basic with a username, else the password as a bearer token."""
+    secret, user = connection.password.get_secret_value(), connection.username.strip()
     if not secret:
         raise ConfigError("A Custom Cart needs its bearer token (or HTTP Basic password) in the Password field.")
-    user = connection.username.strip()
-    auth = (user, secret) if user else None
-    headers = None if user else {"Authorization": f"Bearer {secret}"}
-    return CartHTTP(connection, base_url=connection.api_url.rstrip("/") + f"/v{VERSION}", headers=headers, auth=auth,
-                    error_message=error_message)
+    return credentials("basic" if user else "bearer", user=user, secret=secret)
 
 
 def error_message(response: httpx.Response) -> str:
@@ -171,10 +174,6 @@ def error_message(response: httpx.Response) -> str:
     body: :class:`~ecom.http.CartHTTP` reads it with :func:`~ecom.http.default_error_message`)."""
     error = response.json()["error"]
     return f"{error['message']} ({error['code']})"
-
-
-def _auth_name(connection: Connection) -> str:
-    return "HTTP Basic" if connection.username.strip() else "bearer token"
 
 
 # -- inside ---------------------------------------------------------------------------------------
@@ -229,19 +228,20 @@ def _ref(raw: Any) -> str:
 
 
 def _pages(connection: Connection, path: str, key: str, since: datetime | None, model: type) -> Iterator[Page[Any]]:
-    params: dict[str, Any] | None = {"limit": PAGE, "since": since.isoformat() if since else None}
-    first = True
     with client(connection) as http:
-        while params is not None:  # (expect=dict: an answer that is not a JSON object is retried, then refused)
-            response = http.get(path, params=params, expect=dict)
-            page = translate_page(_listed(response, key), model.model_validate, ref=_ref)
-            page.read_at, first = (cart_clock(response) if first else None), False
-            yield page
-            following = next_page(response, params)
-            if following is not None and following["cursor"] == params.get("cursor"):
-                raise DriverError(f"The store answered {path} with the cursor it was given ({following['cursor']!r}): "
-                                  "its listing does not move on, so the read stops here.")
-            params = following
+
+        def answers() -> Iterator[tuple[httpx.Response, list[Any]]]:
+            params: dict[str, Any] | None = {"limit": PAGE, "since": since.isoformat() if since else None}
+            while params is not None:  # (expect=dict: an answer that is not a JSON object is retried, then refused)
+                response = http.get(path, params=params, expect=dict)
+                yield response, _listed(response, key)
+                following = next_page(response, params)
+                if following is not None and following["cursor"] == params.get("cursor"):
+                    raise DriverError(f"The store answered {path} with the cursor it was given ({following['cursor']!r}): "
+                                      "its listing does not move on, so the read stops here.")
+                params = following
+
+        yield from drivers.read_pages(answers(), model.model_validate, ref=_ref)
 
 
 def _by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:

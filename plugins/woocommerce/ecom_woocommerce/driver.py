@@ -1,19 +1,17 @@
 """The WooCommerce cart driver: ecom's hooks, spoken over the WooCommerce REST API v3.
 
-Orders are read by id, ascending, with ``offset`` pages of 100 (WordPress's maximum) that overlap
-by one order (:func:`ecom.drivers.overlapping_offsets`), since WooCommerce has no cursor: sorted by id, an order edited
-or created during the read never moves another one, and an order that leaves the listing
-(trashed, deleted) is noticed and the read steps back, so no order is ever skipped. (Sorted by
-modification date, each edit moved every later order back one place and one was never read; an
-upper ``modified_before`` bound would make each edit drop an order out of the listing, the same
-shift.) The first page's ``Date`` header is the store's clock for the watermark. Orders kept
-aside after a failed import are read again with ``include=`` (100 ids a request). Other reads
-page through ``X-WP-TotalPages``. Writes go through the
-batch routes (``orders/batch``, ``products/batch``, ``products/{id}/variations/batch``), 100
+Orders are read by id, ascending, in ``offset`` pages of 100 (WordPress's maximum) that overlap
+by one order (:func:`ecom.drivers.overlapping_offsets`, which says why no order is skipped), since
+WooCommerce has no cursor: sorted by modification date, or bounded by ``modified_before``, each
+edit during the read would shift the listing. The first page's ``Date`` header is the store's
+clock for the watermark. Orders kept aside after a failed import are read again with
+``include=`` (100 ids a request). Other reads page through ``X-WP-TotalPages``. Writes go through
+the batch routes (``orders/batch``, ``products/batch``, ``products/{id}/variations/batch``), 100
 objects a request (``woocommerce_rest_batch_items_limit``), and each object's own result or error
 is mapped back to its record. A status push tells the core each order's result as soon as it is
 final (after its tracking note), looks for a tracking note before posting one it may have posted
-already, and leaves the status after import off an order changed in the store since its import. SKUs are resolved to products and variations with one
+already, and leaves the status after import off an order changed in the store since its import
+(:func:`ecom.drivers.changed_since_import`). SKUs are resolved to products and variations with one
 ``GET /products?sku=a,b,...`` per 100 SKUs (WooCommerce searches variations too when given
 ``sku``) and cached in ``connection.refs``.
 """
@@ -23,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import chain
 from typing import Any
 
 import httpx
 from ecom import drivers, hookimpl
 from ecom.errors import AuthError, RejectedError, RetryableError
-from ecom.http import CartHTTP, cart_clock, page_numbers
+from ecom.http import CartHTTP, page_numbers
 from ecom.records import (
     CartInfo, CartOrder, CartProduct, Connection, ConnectionFields, ConnectionReport, Page, PushResult,
     StatusUpdate, StockLevel, translate_page,
@@ -68,7 +67,7 @@ def describe_cart() -> CartInfo:
 
 @hookimpl
 def test_connection(connection: Connection, operations: frozenset[str]) -> ConnectionReport:
-    method, _ = auth_for(connection)
+    method = auth_for(connection).description
     with client(connection) as http:
         try:
             total = http.get("/orders", params={"per_page": 1}).headers.get("X-WP-Total", "an unknown number of")
@@ -98,18 +97,15 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
     params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "id", "order": "asc"}
     if since is not None:  # WordPress's modified_after is exclusive and to the second
         params |= {"modified_after": _gmt(since - timedelta(seconds=1)), "dates_are_gmt": True}
-    first = True
     with client(connection) as http:
-        for status in (None, "trash"):  # "any" leaves out trashed orders, which are yielded archived
-            def read(offset: int, status: str | None = status) -> tuple[httpx.Response, list[Any]]:
-                response = http.get("/orders", params={**params, "status": status, "offset": offset})
-                return response, response.json()
 
-            for response, raws in drivers.overlapping_offsets(read, PER_PAGE, _id):
-                page = translate_page(raws, translate, ref=tr.order_ref)
-                if first:
-                    page.read_at, first = cart_clock(response), False
-                yield page
+        def read(status: str | None, offset: int) -> tuple[httpx.Response, list[Any]]:
+            response = http.get("/orders", params={**params, "status": status, "offset": offset})
+            return response, response.json()
+
+        # "any" leaves out trashed orders, which are read after the others and yielded archived
+        answers = chain.from_iterable(drivers.overlapping_offsets(partial(read, status), PER_PAGE, _id) for status in (None, "trash"))
+        yield from drivers.read_pages(answers, translate, ref=tr.order_ref)
 
 
 @hookimpl
@@ -160,10 +156,10 @@ def push_status(
         else:
             entries.append((i, ("/orders/batch", "update"), {"id": int(update.order_id), "status": status}))
     with client(connection) as http:
-        moved = _moved_on(http, [(i, updates[i]) for i, _, _ in entries])
-        for i, words in moved.items():
-            results.ok(i, action="unchanged", message=words)
-        for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in moved]).items():
+        left = drivers.changed_since_import({i: updates[i] for i, _, _ in entries}, partial(_states, http), cart="WooCommerce", gone=True)
+        for i, result in left.items():
+            results.set(i, result)
+        for i, (saved, _, words) in _batches(http, [e for e in entries if e[0] not in left]).items():
             update = updates[i]
             if saved is None:
                 results.fail(i, words)
@@ -182,24 +178,15 @@ def push_status(
     return results.done()
 
 
-def _moved_on(http: CartHTTP, todo: list[tuple[int, StatusUpdate]]) -> dict[int, str]:
-    """The cart-status-after-import updates whose order changed in WooCommerce since it was
-    imported (or is gone), with why: read with ``include``, 100 orders a request."""
-    asked = {i: u for i, u in todo if u.kind == "cart_status" and u.unchanged_since is not None}
-    found: dict[str, dict[str, Any]] = {}
-    for group in drivers.chunks(sorted({u.order_id for u in asked.values()}, key=int), PER_PAGE):
+def _states(http: CartHTTP, ids: list[str]) -> dict[str, drivers.OrderState]:
+    """Each order's last change and status, for :func:`ecom.drivers.changed_since_import`: read
+    with ``include``, 100 orders a request (trashed ones are not listed: gone)."""
+    found = {}
+    for group in drivers.chunks(sorted(ids, key=int), PER_PAGE):
         params = {"include": ",".join(group), "per_page": PER_PAGE, "page": 1}
         for response in http.paginate("/orders", params=params, next_params=page_numbers()):
-            found |= {str(raw.get("id")): raw for raw in response.json()}
-    moved = {}
-    for i, update in asked.items():
-        raw = found.get(update.order_id)
-        modified = tr.when(raw, "date_modified") if raw else None
-        if raw is None:
-            moved[i] = "WooCommerce no longer lists the order (trashed or deleted since it was imported)"
-        elif modified is not None and update.unchanged_since is not None and modified > update.unchanged_since:
-            moved[i] = f"the order changed in WooCommerce since it was imported (now {raw.get('status')})"
-    return moved
+            found |= {str(raw.get("id")): (tr.when(raw, "date_modified"), raw.get("status")) for raw in response.json()}
+    return found
 
 
 @hookimpl

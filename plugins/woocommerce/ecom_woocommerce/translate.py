@@ -12,7 +12,7 @@ empty for none; :func:`ecom.records.reading`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from ecom import drivers
 from ecom.http import html_text
 from ecom.records import (
     CartAddress, CartCustomer, CartDiscount, CartFee, CartLine, CartOrder, CartPayment, CartProduct,
-    CartShippingLine, CartTaxLine, StatusUpdate, WebOrderStatus, decimal, reading, whole,
+    CartShippingLine, CartTaxLine, StatusUpdate, WebOrderStatus, decimal, moment, reading, unit_price, whole,
 )
 
 W = WebOrderStatus
@@ -47,11 +47,7 @@ def status_table(options: dict[str, Any]) -> dict[str, WebOrderStatus | str]:
 
 def when(raw: dict[str, Any], field: str) -> datetime | None:
     """``field`` as an aware datetime, from its ``_gmt`` twin when there is one."""
-    value = raw.get(f"{field}_gmt") or raw.get(field)
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment(raw.get(f"{field}_gmt") or raw.get(field), field)
 
 
 def translate_order(raw: dict[str, Any], statuses: dict[str, WebOrderStatus | str]) -> CartOrder | None:
@@ -110,7 +106,7 @@ def _line(item: dict[str, Any], incl: bool, rates: dict[str, dict[str, Any]]) ->
         before, after = _gross(item, "subtotal", incl), _gross(item, "total", incl)
         return CartLine(
             external_id=str(item["id"]), sku=item.get("sku") or None, name=item.get("name") or "",
-            quantity=quantity, unit_price=_per_unit(before, quantity), discount=before - after,
+            quantity=quantity, unit_price=unit_price(before, quantity), discount=before - after,
             taxable=decimal(item.get("subtotal_tax"), "subtotal_tax") != 0 or decimal(item.get("total_tax"), "total_tax") != 0,
             tax_lines=_taxes(item.get("taxes"), rates),
             product_id=str(item["product_id"]) if item.get("product_id") else None,
@@ -140,15 +136,6 @@ def _coupon(c: dict[str, Any], incl: bool) -> CartDiscount:
             code=c.get("code") or "", kind=c.get("discount_type") or None,
             amount=decimal(c.get("discount"), "discount") + (decimal(c.get("discount_tax"), "discount_tax") if incl else 0),
         )
-
-
-def _per_unit(amount: Decimal, quantity: int) -> Decimal:
-    """The price of one unit: exact when it divides evenly, else to 4 decimal places."""
-    if not quantity:
-        return amount
-    exact = amount / quantity
-    rounded = exact.quantize(Decimal("0.0001"))
-    return exact if exact == rounded else rounded
 
 
 def _gross(raw: dict[str, Any], field: str, incl: bool) -> Decimal:

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from ecom.drivers import chunks, each_record, status_table
+from ecom.auth import credentials
+from ecom.drivers import OrderState, changed_since_import, chunks, each_record, read_pages, status_table
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError
 from ecom.http import CartHTTP, cart_clock
 from ecom.records import (
@@ -105,27 +106,22 @@ class MappedCart:
         self, updates: list[StatusUpdate], progress: Callable[[int, PushResult], None] | None = None
     ) -> list[PushResult]:
         write = self._need("status_push")
-        changed = self._changed_since_import(updates)
+        left = changed_since_import(updates, self._states) if self.mapping.orders and self.mapping.orders.by_id else {}
         with self._http() as http:
 
-            def send(update: StatusUpdate) -> PushResult:
+            def send(indexed: tuple[int, StatusUpdate]) -> PushResult:
+                i, update = indexed
                 if update.kind not in write.kinds:
                     raise RejectedError(f"The mapping {self.mapping.source} sends no {update.kind!r} updates.")
-                if update.order_id in changed:
-                    return PushResult(ref=update.order_id, ok=True, action="unchanged",
-                                      message="Changed in the cart since it was imported: its cart status is left as it is.")
+                if i in left:
+                    return left[i]
                 return self._send(http, write, "status_push", update.order_id, update=update.model_dump(mode="json"))
 
-            return each_record(updates, send, ref=lambda u: u.order_id, progress=progress)
+            return each_record(enumerate(updates), send, ref=lambda indexed: indexed[1].order_id, progress=progress)
 
-    def _changed_since_import(self, updates: list[StatusUpdate]) -> set[str]:
-        """The orders of ``cart_status`` updates that the cart changed after ``unchanged_since``
-        (read by id, as :class:`~ecom.records.StatusUpdate` asks); none when the mapping cannot read by id."""
-        since = {u.order_id: u.unchanged_since for u in updates if u.kind == "cart_status" and u.unchanged_since is not None}
-        if not since or self.mapping.orders is None or self.mapping.orders.by_id is None:
-            return set()
-        return {o.external_id for page in self.fetch_orders_by_id(list(since)) for o in page.records
-                if o.external_id in since and o.updated_at > since[o.external_id]}
+    def _states(self, ids: list[str]) -> dict[str, OrderState]:
+        """The orders' last changes and statuses, read by id (:func:`ecom.drivers.changed_since_import`)."""
+        return {o.external_id: (o.updated_at, o.cart_status) for page in self.fetch_orders_by_id(ids) for o in page.records}
 
     def push_inventory(self, levels: list[StockLevel]) -> list[PushResult]:
         write = self._need("stock_push")
@@ -173,22 +169,9 @@ class MappedCart:
         return value
 
     def _http(self) -> CartHTTP:
-        c, style, name = self.connection, self.mapping.auth_style, self.mapping.auth_name
-        secret = c.password.get_secret_value()
-        headers: dict[str, str] = {}
-        params: dict[str, str] = {}
-        auth: Any = None
-        if style == "basic":
-            auth = (c.username, secret)
-        elif style == "bearer":
-            headers["Authorization"] = f"Bearer {secret}"
-        elif style == "header":
-            headers[name] = secret
-        elif style == "query":
-            params[name] = secret
-        return CartHTTP(
-            c, base_url=c.api_url.rstrip("/"), headers=headers, params=params, auth=auth, error_message=self._cart_words
-        )
+        c, name = self.connection, self.mapping.auth_name
+        how = credentials(self.mapping.auth_style, user=c.username, secret=c.password.get_secret_value(), name=name)
+        return CartHTTP(c, base_url=c.api_url.rstrip("/"), error_message=self._cart_words, **how.options())
 
     def _cart_words(self, response: httpx.Response) -> str:
         """The mapping's ``errors.message`` (when it fails or gives nothing, CartHTTP reads the body
@@ -222,14 +205,8 @@ class MappedCart:
         params = self._params(read.params)
         if since is not None and read.since_param:
             params[read.since_param] = since.astimezone(UTC).strftime(read.since_format)
-        first = True
         with self._http() as http:
-            for response, raws in self._pages(http, read, params):
-                page = translate_page(raws, translate, self._ref(read))
-                if first:
-                    page.read_at = cart_clock(response)
-                    first = False
-                yield page
+            yield from read_pages(self._pages(http, read, params), translate, ref=self._ref(read))
 
     def _pages(
         self, http: CartHTTP, read: Read, params: dict[str, Any], *, path: str | None = None

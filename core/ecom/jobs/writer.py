@@ -149,13 +149,20 @@ def _insert_many(session: Session, model: type, rows: list[dict[str, Any]], *ret
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone")
 
 
+#: the transaction's address columns: (column, address field) for bill-to and ship-to
+ADDRESS_COLUMNS = {
+    "bill": [(f"bill_{field}", field) for field in (*ADDRESS_FIELDS, "email")],
+    "ship": [(f"ship_{field}", field) for field in ADDRESS_FIELDS],
+}
+
+
 def _address_fields(prefix: str, address: CartAddress | None) -> dict[str, Any]:
     """The transaction's columns for ``address`` (all of them, None without an address, so every
     row of a batch has the same keys)."""
-    fields = {f"{prefix}_{field}": getattr(address, field) if address else None for field in ADDRESS_FIELDS}
+    if address is None:
+        return dict.fromkeys(column for column, _ in ADDRESS_COLUMNS[prefix])
+    fields = {column: getattr(address, field) for column, field in ADDRESS_COLUMNS[prefix]}
     fields[f"{prefix}_name"] = fields[f"{prefix}_name"] or None
-    if prefix == "bill":
-        fields["bill_email"] = address.email if address else None
     return fields
 
 

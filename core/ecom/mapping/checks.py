@@ -18,6 +18,7 @@ and the admin knows what to fix in the cart. The rules (docs/records.md, "What a
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from decimal import Decimal
 
@@ -40,6 +41,7 @@ def currency_code(text: str) -> str:
     return text.strip().upper()
 
 
+@functools.lru_cache(maxsize=256)
 def currency_problem(text: str) -> str | None:
     """Why ``text`` is not a currency an order can be in, or None."""
     known = _CURRENCIES.get(currency_code(text))
@@ -61,10 +63,10 @@ def check_order(order: CartOrder, notes: Notes) -> None:
         notes.error(RULE, f"currency {order.currency!r} {problem}")
     if not order.lines:
         notes.error(RULE, "the order has no item lines: there is nothing to import")
-    repeated = [ident for ident, count in Counter(line.external_id for line in order.lines).items() if count > 1]
-    for ident in repeated:
-        count = sum(line.external_id == ident for line in order.lines)
-        notes.error(RULE, f"line id {ident!r} is on {count} lines: each line of an order needs its own id")
+    if len({line.external_id for line in order.lines}) < len(order.lines):
+        for ident, count in Counter(line.external_id for line in order.lines).items():
+            if count > 1:
+                notes.error(RULE, f"line id {ident!r} is on {count} lines: each line of an order needs its own id")
     goods = ZERO
     for line in order.lines:
         label = _line_label(line.external_id, line.name)

@@ -21,6 +21,8 @@ ZERO = Decimal(0)
 def total_discount(order: CartOrder) -> tuple[Decimal, Decimal]:
     """(discount as the cart shows it, the same excluding tax)."""
     shown, net = ZERO, ZERO
+    if not any(line.discount for line in order.lines) and not any(s.discount for s in order.shipping_lines):
+        return shown, net
     parts = [(line.unit_price * line.quantity, line.discount, tax_of(line.tax_lines)) for line in order.lines]
     parts += [(s.price, s.discount, tax_of(s.tax_lines)) for s in order.shipping_lines]
     for gross, discount, tax in parts:

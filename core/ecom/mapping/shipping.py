@@ -10,6 +10,7 @@ on the freight line, or as the transaction's freight sales tax.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ class Freight:
     tax: str | None = None  # the item sales tax of freight in the Freight box
 
 
+@functools.lru_cache(maxsize=4096)  # the grid's and the carts' few method names, folded for every order
 def _fold(text: str | None) -> str:
     return " ".join((text or "").casefold().split())
 

@@ -7,7 +7,7 @@ import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, batches, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, WebOrderStatus
@@ -282,3 +282,19 @@ def test_poll_beats_the_running_jobs_heartbeat_and_stops_when_it_is_cancelled(wa
     assert len(beats) == 3 and len(reads) == 3 and len(waits) == 2  # no wait, no read after the cancel
     poll(lambda: "DONE", done=lambda s: s == "DONE", what="x", timeout=1)  # outside: nothing beats
     assert len(beats) == 3
+
+
+def test_batches_yield_full_lists_as_the_items_come_and_the_rest_last():
+    taken = []
+
+    def items():
+        for n in range(5):
+            taken.append(n)
+            yield n
+
+    stream = batches(items(), 2)
+    assert next(stream) == [0, 1] and taken == [0, 1]  # read as it goes, not all at once
+    assert list(stream) == [[2, 3], [4]]
+    assert list(batches([], 3)) == []
+    with pytest.raises(ValueError):
+        next(batches([1], 0))

@@ -6,7 +6,8 @@ Every cart caps how many records one write request may carry and answers per rec
 driver must look up the cart's ids for the merchant's keys (SKU → product, variant, inventory
 item) once, keep them in ``connection.refs`` and look them up again when the cart says a cached
 one is gone. This module holds those patterns so that a driver only says how to talk to its cart:
-:func:`chunks` and :func:`send_in_chunks` for batches with each result mapped back to its record,
+:func:`chunks` (:func:`batches` for a stream) and :func:`send_in_chunks` for batches with each result
+mapped back to its record,
 :func:`resolve_refs` and :func:`retry_stale_refs` for cached ids, and :func:`status_table` for the
 setting that maps a cart's custom order statuses to the six web order statuses;
 :func:`each_record` for writes sent one record at a time, each record's refusal being its own
@@ -178,6 +179,22 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
     if size < 1:
         raise ValueError("size must be at least 1")
     return [list(items[n : n + size]) for n in range(0, len(items), size)]
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Like :func:`chunks`, for an iterator read as it goes (records streamed from a file, made
+    into pages of ``size``): each list is yielded as soon as it is full, the last when ``items``
+    ends; never an empty one."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def send_in_chunks(

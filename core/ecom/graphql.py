@@ -11,6 +11,12 @@ Relay cursor connections most APIs page with (``first``/``after`` arguments, ``n
     for page in api.pages(ORDERS, "orders", {"query": search}, first=50):
         ...
 
+Beside them, what GraphQL carts' answers share: a record's nested connection read past its first
+page (:meth:`GraphQL.nested_nodes`, :func:`all_nodes`) or checked whole (:func:`whole_nodes`),
+objects read by global id (:meth:`GraphQL.nodes_by_id`, Relay's ``nodes(ids:)``), and a
+mutation's ``userErrors { field message }`` in the cart's words (:func:`user_errors`,
+:func:`check_user_errors`).
+
 What is left to a driver is its cart's own: the error codes it uses (``extensions.code``) and
 the class each one becomes, the codes of passing faults that come inside an HTTP 200 (retried
 like a 5xx by the HTTP helper), and how it paces by query cost (its :class:`ecom.http.Pacer`).
@@ -80,6 +86,33 @@ def all_nodes(connection: Mapping[str, Any], more: Callable[[str], Mapping[str, 
         connection = more(connection["pageInfo"]["endCursor"])
         nodes += connection["nodes"]
     return nodes
+
+
+def whole_nodes(connection: Mapping[str, Any] | None, what: str) -> list[Any]:
+    """The nodes of a connection that must have been read whole (a record's children, read with
+    it or completed with :func:`all_nodes`); none when it is missing.
+
+    :raises ValueError: it says it has another page (``what`` names the nodes in the words).
+    """
+    if connection and (connection.get("pageInfo") or {}).get("hasNextPage"):
+        raise ValueError(f"there are more {what} than were read")
+    return list((connection or {}).get("nodes") or [])
+
+
+def user_errors(errors: Iterable[Mapping[str, Any]] | None) -> str:
+    """A mutation's user errors (``userErrors { field message }``: the input refused, as a path,
+    and why) in the cart's words, ``input.field: message`` joined with ``; ``; "" for none."""
+    return "; ".join(
+        (f"{'.'.join(map(str, e['field']))}: " if e.get("field") else "") + e["message"] for e in errors or []
+    )
+
+
+def check_user_errors(*payloads: Mapping[str, Any], key: str = "userErrors") -> None:
+    """:raises RejectedError: a mutation payload's user errors (its ``key``), in the cart's words
+    (:func:`user_errors`), those of every payload given (mutations sent in one document)."""
+    words = user_errors([error for payload in payloads for error in payload.get(key) or []])
+    if words:
+        raise RejectedError(words)
 
 
 class GraphQL:
@@ -165,3 +198,28 @@ class GraphQL:
             if not page["pageInfo"]["hasNextPage"]:
                 return
             after, first = page["pageInfo"]["endCursor"], self.next_page_size(first)
+
+    def nested_nodes(self, connection: Mapping[str, Any], document: str, variables: Mapping[str, Any], *path: str) -> list[Any]:
+        """Every node of a connection read inside its record (an order's line items), the pages
+        past the first read with ``document``: it takes ``variables`` (the record's id) and
+        ``$after``, and its data holds the same connection at ``path`` (``"order", "lineItems"``)."""
+
+        def more(after: str) -> Mapping[str, Any]:
+            found: Any = self.query(document, {**variables, "after": after})
+            for key in path:
+                found = found[key]
+            return found  # type: ignore[no-any-return]
+
+        return all_nodes(connection, more)
+
+    def nodes_by_id(self, document: str, ids: Iterable[str], *, per_query: int) -> dict[str, dict[str, Any]]:
+        """The objects with these global ids, by id, read with a document that takes ``$ids``
+        and answers ``nodes`` (the Relay ``nodes(ids:)`` field), at most ``per_query`` ids a
+        request, each id asked once; an id the cart does not have is left out."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), per_query):
+            for node in self.query(document, {"ids": wanted[start : start + per_query]})["nodes"]:
+                if node:
+                    found[node["id"]] = node
+        return found

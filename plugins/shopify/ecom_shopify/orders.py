@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from ecom import CartOrder, Page, RetryableError, drivers, translate_page
-from ecom.graphql import all_nodes
+from ecom.graphql import user_errors
 from ecom.jsonl import JsonLinesIndex
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
@@ -72,8 +72,7 @@ def _paged(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
 
 def _complete_lines(shop: Shopify, raw: dict[str, Any]) -> dict[str, Any]:
     """The order with every line item, reading the ones past the first page."""
-    more = lambda after: shop.query(queries.ORDER_LINES, {"id": raw["id"], "after": after})["order"]["lineItems"]  # noqa: E731
-    nodes = all_nodes(raw["lineItems"], more)
+    nodes = shop.nested_nodes(raw["lineItems"], queries.ORDER_LINES, {"id": raw["id"]}, "order", "lineItems")
     return {**raw, "lineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": nodes}}
 
 
@@ -82,7 +81,7 @@ def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
     run = shop.query(queries.BULK_RUN, {"query": queries.bulk_orders_query(query)})
     payload = run["bulkOperationRunQuery"]
     if payload["userErrors"]:
-        raise RetryableError(f"Shopify refused the bulk query: {translate.user_errors(payload['userErrors'])}")
+        raise RetryableError(f"Shopify refused the bulk query: {user_errors(payload['userErrors'])}")
     operation = _wait(shop, payload["bulkOperation"]["id"])
     if not operation.get("url"):
         return  # no order matched: Shopify gives no file

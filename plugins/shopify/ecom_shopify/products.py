@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from ecom import CartProduct, Page, PushResult, RejectedError, drivers, translate_page
-from ecom.graphql import all_nodes
+from ecom import CartProduct, Page, PushResult, drivers, translate_page
+from ecom.graphql import check_user_errors
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 from ecom_shopify.inventory import resolve_skus
@@ -38,8 +38,7 @@ def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
 
 
 def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
-    more = lambda after: shop.query(queries.PRODUCT_VARIANTS, {"id": product["id"], "after": after})["product"]["variants"]  # noqa: E731
-    return all_nodes(product["variants"], more)
+    return shop.nested_nodes(product["variants"], queries.PRODUCT_VARIANTS, {"id": product["id"]}, "product", "variants")
 
 
 def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:
@@ -63,16 +62,13 @@ def _update(shop: Shopify, record: CartProduct, ref: str, product: str, variant:
         "variants": [{"id": variant, **translate.variant_input(record)}],
     }
     data = shop.query(queries.PRODUCT_UPDATE, variables)
-    words = translate.user_errors(data["productUpdate"]["userErrors"] + data["productVariantsBulkUpdate"]["userErrors"])
-    if words:
-        raise RejectedError(words)
+    check_user_errors(data["productUpdate"], data["productVariantsBulkUpdate"])
     return PushResult(ref=ref, ok=True, action="updated", external_id=variant)
 
 
 def _create(shop: Shopify, record: CartProduct, ref: str) -> PushResult:
     payload = shop.query(queries.PRODUCT_SET, {"input": translate.product_set_input(record)}, idempotent=False)["productSet"]
-    if payload["userErrors"]:
-        raise RejectedError(translate.user_errors(payload["userErrors"]))
+    check_user_errors(payload)
     created = payload["product"]
     variant = created["variants"]["nodes"][0]
     if record.sku:

@@ -7,7 +7,7 @@ import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, batches, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, all_or_nothing, batches, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, WebOrderStatus
@@ -298,3 +298,27 @@ def test_batches_yield_full_lists_as_the_items_come_and_the_rest_last():
     assert list(batches([], 3)) == []
     with pytest.raises(ValueError):
         next(batches([1], 0))
+
+
+def test_all_or_nothing_fails_the_refused_and_sends_the_rest_again_once():
+    sent = []
+
+    def send(batch):
+        sent.append(list(batch))
+        return {n: [f"{item} refused"] for n, item in enumerate(batch) if item in ("b", "d")}
+
+    assert all_or_nothing(["a", "b", "c", "d"], send, gave_up="never sent") == [[], ["b refused"], [], ["d refused"]]
+    assert sent == [["a", "b", "c", "d"], ["a", "c"]]
+
+
+def test_all_or_nothing_gives_up_on_what_is_still_unwritten_after_the_last_send():
+    sent = []
+
+    def send(batch):
+        sent.append(list(batch))
+        return {0: ["first one refused"]}  # each time the first of the batch
+
+    assert all_or_nothing([1, 2, 3], send, gave_up="gave up") == [["first one refused"], ["first one refused"], ["gave up"]]
+    assert sent == [[1, 2, 3], [2, 3]]
+    assert all_or_nothing([], send, gave_up="x") == [] and len(sent) == 2  # nothing to write: nothing sent
+    assert all_or_nothing([1], lambda batch: {}, gave_up="x") == [[]]

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from ecom.errors import AuthError, RejectedError, RetryableError
-from ecom.graphql import GraphQL, all_nodes, check_user_errors, describe, error_codes, user_errors, whole_nodes
+from ecom.graphql import GraphQL, all_nodes, check_user_errors, describe, error_codes, errors_by_position, user_errors, whole_nodes
 from ecom.records import Connection
 
 TOKEN = "gql-secret-token"
@@ -167,3 +167,17 @@ def test_describe_names_the_operation_the_cursor_and_the_ids():
 def test_error_codes_reads_each_errors_extension_code():
     assert error_codes({"errors": [error("A", "x"), {"message": "no code"}, "junk"]}) == {"A", "None"}
     assert error_codes({"data": {}}) == set() and error_codes([]) == set()
+
+
+def test_errors_by_position_read_the_input_index_from_the_field_path():
+    errors = [
+        {"field": ["input", "quantities", "2", "locationId"], "message": "no such location"},
+        {"field": ["input", "quantities", 0, "quantity"], "message": "too big"},
+        {"field": ["input", "quantities", "7"], "message": "out of range"},
+        {"field": None, "message": "the whole batch"},
+    ]
+    found = errors_by_position(errors, 3)
+    assert {n: [e["message"] for e in found[n]] for n in found} == {
+        0: ["too big", "out of range", "the whole batch"], 1: ["out of range", "the whole batch"],
+        2: ["no such location", "out of range", "the whole batch"]}
+    assert errors_by_position([], 3) == {} and errors_by_position(None, 3) == {}

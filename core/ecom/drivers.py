@@ -7,7 +7,7 @@ driver must look up the cart's ids for the merchant's keys (SKU → product, var
 item) once, keep them in ``connection.refs`` and look them up again when the cart says a cached
 one is gone. This module holds those patterns so that a driver only says how to talk to its cart:
 :func:`chunks` (:func:`batches` for a stream) and :func:`send_in_chunks` for batches with each result
-mapped back to its record,
+mapped back to its record, :func:`all_or_nothing` for a batch the cart writes whole or not at all,
 :func:`resolve_refs` and :func:`retry_stale_refs` for cached ids, and :func:`status_table` for the
 setting that maps a cart's custom order statuses to the six web order statuses;
 :func:`each_record` for writes sent one record at a time, each record's refusal being its own
@@ -32,6 +32,7 @@ K = TypeVar("K")
 G = TypeVar("G", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
+E = TypeVar("E")
 
 #: What a status map may send a cart status to, besides the six web order statuses.
 NOT_ORDERS = ("archived", "not imported")
@@ -195,6 +196,36 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def all_or_nothing(
+    items: Sequence[T],
+    send: Callable[[list[T]], Mapping[int, Sequence[E]]],
+    *,
+    gave_up: E,
+    attempts: int = 2,
+) -> list[list[E]]:
+    """Each item's refusals (none: written) from a batch write the cart applies whole or not at all.
+
+    ``send(batch)`` writes ``batch`` and returns the refusals by position in it (empty: all were
+    written). When the cart refused some items it wrote none, so the items it did not refuse are
+    sent again, up to ``attempts`` sends in all; those still unwritten after the last get
+    ``[gave_up]`` (the driver's words for it).
+    """
+    refusals: list[list[E]] = [[] for _ in items]
+    todo = list(range(len(items)))
+    for _attempt in range(attempts):
+        if not todo:
+            break
+        refused = send([items[n] for n in todo])
+        if not refused:
+            return refusals
+        for position, errors in refused.items():
+            refusals[todo[position]] = list(errors)
+        todo = [n for position, n in enumerate(todo) if position not in refused]
+    for n in todo:
+        refusals[n] = [gave_up]
+    return refusals
 
 
 def send_in_chunks(

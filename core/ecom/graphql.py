@@ -15,7 +15,7 @@ Beside them, what GraphQL carts' answers share: a record's nested connection rea
 page (:meth:`GraphQL.nested_nodes`, :func:`all_nodes`) or checked whole (:func:`whole_nodes`),
 objects read by global id (:meth:`GraphQL.nodes_by_id`, Relay's ``nodes(ids:)``), and a
 mutation's ``userErrors { field message }`` in the cart's words (:func:`user_errors`,
-:func:`check_user_errors`).
+:func:`check_user_errors`, and :func:`errors_by_position` for a batch).
 
 What is left to a driver is its cart's own: the error codes it uses (``extensions.code``) and
 the class each one becomes, the codes of passing faults that come inside an HTTP 200 (retried
@@ -105,6 +105,18 @@ def user_errors(errors: Iterable[Mapping[str, Any]] | None) -> str:
     return "; ".join(
         (f"{'.'.join(map(str, e['field']))}: " if e.get("field") else "") + e["message"] for e in errors or []
     )
+
+
+def errors_by_position(errors: Iterable[Mapping[str, Any]] | None, count: int) -> dict[int, list[Mapping[str, Any]]]:
+    """A batch mutation's user errors by the position in its list input of the item each refuses:
+    the first number in the error's ``field`` path (``["input", "quantities", "3", "quantity"]``:
+    3). An error naming no position below ``count`` refuses the whole batch: every position's."""
+    out: dict[int, list[Mapping[str, Any]]] = {}
+    for error in errors or []:
+        at = next((int(p) for p in map(str, error.get("field") or []) if re.fullmatch(r"[0-9]+", p)), None)
+        for position in range(count) if at is None or at >= count else [at]:
+            out.setdefault(position, []).append(error)
+    return out
 
 
 def check_user_errors(*payloads: Mapping[str, Any], key: str = "userErrors") -> None:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from ecom.errors import AuthError, RejectedError, RetryableError
-from ecom.graphql import GraphQL, all_nodes, check_user_errors, describe, error_codes, errors_by_position, user_errors, whole_nodes
+from ecom.graphql import GraphQL, all_nodes, check_user_errors, describe, documents, error_codes, errors_by_position, user_errors, whole_nodes
 from ecom.records import Connection
 
 TOKEN = "gql-secret-token"
@@ -181,3 +181,8 @@ def test_errors_by_position_read_the_input_index_from_the_field_path():
         0: ["too big", "out of range", "the whole batch"], 1: ["out of range", "the whole batch"],
         2: ["no such location", "out of range", "the whole batch"]}
     assert errors_by_position([], 3) == {} and errors_by_position(None, 3) == {}
+
+
+def test_documents_are_a_modules_named_queries_and_mutations():
+    namespace = {"ORDERS": ORDERS, "TAG": "\n  mutation Tag { x }", "FIELDS": "id name", "lower": "query Q { x }", "N": 3}
+    assert documents(namespace) == {"ORDERS": ORDERS, "TAG": "\n  mutation Tag { x }"}

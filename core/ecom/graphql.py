@@ -107,6 +107,16 @@ def user_errors(errors: Iterable[Mapping[str, Any]] | None) -> str:
     )
 
 
+def documents(namespace: Mapping[str, Any]) -> dict[str, str]:
+    """The GraphQL documents among a module's constants (``documents(globals())``), by name: each
+    upper-case name whose text starts ``query`` or ``mutation`` (what a driver's schema test checks)."""
+    return {
+        name: value
+        for name, value in dict(namespace).items()
+        if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
+    }
+
+
 def errors_by_position(errors: Iterable[Mapping[str, Any]] | None, count: int) -> dict[int, list[Mapping[str, Any]]]:
     """A batch mutation's user errors by the position in its list input of the item each refuses:
     the first number in the error's ``field`` path (``["input", "quantities", "3", "quantity"]``:

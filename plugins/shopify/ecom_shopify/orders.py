@@ -67,13 +67,10 @@ def _page(raws: list[dict[str, Any]]) -> Page[CartOrder]:
 def _paged(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:
     variables = {"query": query, "lines": int(shop.option("line_page_size", 10))}
     for page in shop.pages(queries.ORDERS, "orders", variables, first=int(shop.option("page_size", 5))):
-        yield _page([_complete_lines(shop, raw) for raw in page["nodes"]])
-
-
-def _complete_lines(shop: Shopify, raw: dict[str, Any]) -> dict[str, Any]:
-    """The order with every line item, reading the ones past the first page."""
-    nodes = shop.nested_nodes(raw["lineItems"], queries.ORDER_LINES, {"id": raw["id"]}, "order", "lineItems")
-    return {**raw, "lineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": nodes}}
+        for raw in page["nodes"]:  # every line item: the ones past the first page read by the order's id
+            lines = shop.nested_nodes(raw["lineItems"], queries.ORDER_LINES, {"id": raw["id"]}, "order", "lineItems")
+            raw["lineItems"] = {"nodes": lines}
+        yield _page(page["nodes"])
 
 
 def _bulk(shop: Shopify, query: str | None) -> Iterator[Page[CartOrder]]:

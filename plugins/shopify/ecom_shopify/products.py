@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from ecom import CartProduct, Page, PushResult, drivers, translate_page
 from ecom.graphql import check_user_errors
@@ -29,16 +28,13 @@ PRODUCT_PAGE_SIZE = 9
 def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
     first = int(shop.option("product_page_size", PRODUCT_PAGE_SIZE))
     for page in shop.pages(queries.PRODUCTS, "products", {"query": search(since)}, first=first):
-        rows = [{"product": p, "variant": v} for p in page["nodes"] for v in _variants(shop, p)]
+        rows = [{"product": p, "variant": v} for p in page["nodes"]  # every variant, past the first page too
+                for v in shop.nested_nodes(p["variants"], queries.PRODUCT_VARIANTS, {"id": p["id"]}, "product", "variants")]
         yield translate_page(
             rows,
             lambda row: translate.product(row["product"], row["variant"]),
             ref=lambda row: row["variant"].get("sku") or row["variant"]["id"],
         )
-
-
-def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
-    return shop.nested_nodes(product["variants"], queries.PRODUCT_VARIANTS, {"id": product["id"]}, "product", "variants")
 
 
 def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from ecom.graphql import documents
+
 MONEY = "shopMoney { amount }"
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
 ALLOCATIONS = (
@@ -165,8 +167,4 @@ PRODUCT_UPDATE = """mutation ProductUpdate($product: ProductUpdateInput!, $produ
 }"""
 
 #: Every document the driver sends, by name (the schema tests walk this).
-DOCUMENTS: dict[str, str] = {
-    name: value
-    for name, value in dict(globals()).items()
-    if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
-}
+DOCUMENTS = documents(globals())

@@ -322,3 +322,23 @@ def test_all_or_nothing_gives_up_on_what_is_still_unwritten_after_the_last_send(
     assert sent == [[1, 2, 3], [2, 3]]
     assert all_or_nothing([], send, gave_up="x") == [] and len(sent) == 2  # nothing to write: nothing sent
     assert all_or_nothing([1], lambda batch: {}, gave_up="x") == [[]]
+
+
+def test_results_screen_gives_what_to_send_and_fails_the_records_refused_before_sending():
+    def prepare(sku):
+        if sku == "GONE":
+            raise RejectedError("the cart has no SKU GONE")
+        if sku == "BAD":
+            raise RecordError("quantity is not a number")
+        return {"sku": sku}
+
+    results = Results(["A", "GONE", "BAD", "B"], ref=str)
+    assert results.screen(prepare) == [(0, {"sku": "A"}), (3, {"sku": "B"})]
+    assert results.open() == [0, 3]
+    results.ok(0)
+    assert results.screen(prepare) == [(3, {"sku": "B"})]  # only the records still open
+    results.ok(3)
+    done = results.done()
+    assert [r.ok for r in done] == [True, False, False, True] and done[1].message == "the cart has no SKU GONE"
+    with pytest.raises(AuthError):
+        Results(["A"], ref=str).screen(lambda sku: (_ for _ in ()).throw(AuthError("key refused")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -156,6 +157,14 @@ def test_user_errors_name_the_input_and_the_reason_and_are_raised_as_a_refusal()
         check_user_errors({"userErrors": errors}, {"userErrors": [{"field": ["name"], "message": "blank"}]})
     with pytest.raises(RejectedError, match="^already cancelled$"):
         check_user_errors({"cancelErrors": [{"message": "already cancelled"}]}, key="cancelErrors")
+
+
+def test_user_errors_that_say_the_work_was_done_are_not_a_refusal():
+    done = re.compile("already been cancelled")
+    assert check_user_errors({"e": [{"message": "The order has already been cancelled"}]}, key="e", done=done) is True
+    assert check_user_errors({"e": []}, key="e", done=done) is False
+    with pytest.raises(RejectedError, match="^Reason is invalid$"):
+        check_user_errors({"e": [{"message": "Reason is invalid"}]}, key="e", done=done)
 
 
 def test_describe_names_the_operation_the_cursor_and_the_ids():

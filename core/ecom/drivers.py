@@ -99,6 +99,19 @@ class Results:
         """Record ``i`` failed, for the reason ``message`` (the cart's words, or the driver's)."""
         self.set(i, PushResult.failed(self._ref(self.records[i]), message, retryable=retryable))
 
+    def screen(self, prepare: Callable[[T], R]) -> list[tuple[int, R]]:
+        """``prepare(record)`` for each record still without a result, in order: what it gives
+        (what to send for it), by index. A record it refuses (:class:`~ecom.errors.RejectedError`:
+        the cart lacks its SKU or location; :class:`~ecom.errors.RecordError`) is given that
+        failure in its words instead; any other error propagates."""
+        prepared = []
+        for i in self.open():
+            try:
+                prepared.append((i, prepare(self.records[i])))
+            except (RejectedError, RecordError) as exc:
+                self.fail(i, str(exc))
+        return prepared
+
     def open(self) -> list[int]:
         """The records without a result yet, by index, in order."""
         return [i for i, result in enumerate(self._slots) if result is None]

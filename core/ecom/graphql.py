@@ -129,12 +129,20 @@ def errors_by_position(errors: Iterable[Mapping[str, Any]] | None, count: int) -
     return out
 
 
-def check_user_errors(*payloads: Mapping[str, Any], key: str = "userErrors") -> None:
-    """:raises RejectedError: a mutation payload's user errors (its ``key``), in the cart's words
-    (:func:`user_errors`), those of every payload given (mutations sent in one document)."""
+def check_user_errors(*payloads: Mapping[str, Any], key: str = "userErrors", done: re.Pattern[str] | None = None) -> bool:
+    """Whether mutation payloads' user errors (at ``key``; of every payload given: mutations sent
+    in one document) say the work was done already: ``done`` matches their words, as when a
+    mutation is sent again after its answer was lost and the cart says it did it the first time.
+    False when there are none.
+
+    :raises RejectedError: any other user errors, in the cart's words (:func:`user_errors`).
+    """
     words = user_errors([error for payload in payloads for error in payload.get(key) or []])
+    if words and done is not None and done.search(words):
+        return True
     if words:
         raise RejectedError(words)
+    return False
 
 
 class GraphQL:

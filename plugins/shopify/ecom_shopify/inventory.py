@@ -60,18 +60,15 @@ def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
     refs = shop.connection.refs
     resolve_skus(shop, [level.sku for level in levels])
     results = drivers.Results(levels, ref=lambda level: level.sku)
-    entries: list[tuple[int, None, dict[str, Any]]] = []
-    for i, level in enumerate(levels):
+
+    def quantity(level: StockLevel) -> dict[str, Any]:
         item = refs.get("inventory_item", level.sku)
-        try:
-            if item is None:
-                raise RejectedError(f"Shopify has no variant with SKU {level.sku}")
-            quantity = {"inventoryItemId": item, "locationId": location_id(shop, level.location),
-                        "quantity": level.quantity, "changeFromQuantity": None}
-        except RejectedError as exc:
-            results.fail(i, str(exc))
-        else:
-            entries.append((i, None, quantity))
+        if item is None:
+            raise RejectedError(f"Shopify has no variant with SKU {level.sku}")
+        return {"inventoryItemId": item, "locationId": location_id(shop, level.location),
+                "quantity": level.quantity, "changeFromQuantity": None}
+
+    entries = [(i, None, value) for i, value in results.screen(quantity)]
     cap = int(shop.option("inventory_batch", 250))
     for i, refusals in drivers.send_in_chunks(entries, cap, lambda _, batch: _send(shop, batch)).items():
         sku = levels[i].sku

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from ecom import PushResult, RejectedError, StatusUpdate, drivers
-from ecom.graphql import check_user_errors, user_errors
+from ecom.graphql import check_user_errors
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
 
@@ -79,9 +79,8 @@ def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushR
             "notifyCustomer": bool(shop.option("notify_customer", False)),
         }
         payload = shop.query(queries.FULFILL, {"fulfillment": fulfillment})["fulfillmentCreate"]
-        if payload.get("userErrors") and FULFILLED_ALREADY.search(user_errors(payload["userErrors"])):
+        if check_user_errors(payload, done=FULFILLED_ALREADY):
             continue  # our own earlier try, whose answer was lost, fulfilled it
-        check_user_errors(payload)
         created.append(payload["fulfillment"]["id"])
     if waiting:
         done = "fulfilled what could be, but " if created else ""
@@ -123,9 +122,8 @@ def voided(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushRe
         "staffNote": "Voided in the back office (ecom)",
     }
     payload = shop.query(queries.CANCEL, variables)["orderCancel"]
-    if payload.get("orderCancelUserErrors") and CANCELLED_ALREADY.search(user_errors(payload["orderCancelUserErrors"])):
+    if check_user_errors(payload, key="orderCancelUserErrors", done=CANCELLED_ALREADY):
         return _done(update, f"{order['name']} is already cancelled", "updated")  # our own earlier try, answer lost
-    check_user_errors(payload, key="orderCancelUserErrors")
     job, polls = payload["job"], int(shop.option("cancel_polls", 5))
     if job is not None:
         try:  # waits of 0.5, 1, 2... seconds: cancel_polls of them

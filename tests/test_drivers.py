@@ -7,7 +7,7 @@ import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, all_or_nothing, batches, chunks, each_record, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, all_or_nothing, batches, chunks, each_record, missing_permissions, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, WebOrderStatus
@@ -342,3 +342,11 @@ def test_results_screen_gives_what_to_send_and_fails_the_records_refused_before_
     assert [r.ok for r in done] == [True, False, False, True] and done[1].message == "the cart has no SKU GONE"
     with pytest.raises(AuthError):
         Results(["A"], ref=str).screen(lambda sku: (_ for _ in ()).throw(AuthError("key refused")))
+
+
+def test_missing_permissions_name_each_one_an_enabled_operation_needs():
+    needs = {"push_inventory": ("write_stock", "read_places"), "fetch_orders": ("read_orders",), "push_status": ("write_orders",)}
+    assert missing_permissions({"read_orders", "read_places"}, needs, {"push_inventory", "fetch_orders", "upsert_products"},
+                               holder="The key") == ["The key lacks write_stock, needed to push inventory."]
+    assert missing_permissions(set(), needs, ["push_status", "fetch_orders"], holder="The token") == [
+        "The token lacks read_orders, needed to fetch orders.", "The token lacks write_orders, needed to push status."]

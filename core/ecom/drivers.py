@@ -241,6 +241,22 @@ def all_or_nothing(
     return refusals
 
 
+def missing_permissions(
+    granted: Iterable[str], needs: Mapping[str, Iterable[str]], operations: Iterable[str], *, holder: str
+) -> list[str]:
+    """Test Connection's warnings: one per permission (an access scope) that an enabled operation
+    needs (``needs``: hook name → permissions) and ``granted`` lacks, operations in name order,
+    each saying ``{holder} lacks {permission}, needed to {operation in words}.`` (``holder``: "The
+    access token")."""
+    have = set(granted)
+    return [
+        f"{holder} lacks {permission}, needed to {operation.replace('_', ' ')}."
+        for operation in sorted(set(operations) & needs.keys())
+        for permission in needs[operation]
+        if permission not in have
+    ]
+
+
 def send_in_chunks(
     entries: Iterable[tuple[K, G, T]],
     size: int,

@@ -35,6 +35,11 @@ from ecom.http import CartHTTP
 from ecom.records import Connection
 
 
+#: The selection of a Relay connection's page information, which :meth:`GraphQL.pages` and
+#: :func:`all_nodes` read.
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+
+
 def error_codes(body: Any) -> set[str]:
     """The ``extensions.code`` of each error in a GraphQL answer."""
     errors = body.get("errors") if isinstance(body, dict) else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ecom.graphql import documents
+from ecom.graphql import PAGE_INFO, documents
 
 MONEY = "shopMoney { amount }"
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
@@ -35,7 +35,6 @@ LINE_FIELDS = (
     f"variant {{ id }} product {{ id }} {TAX_LINES} {ALLOCATIONS}"
 )
 SHIPPING_FIELDS = f"__typename id title code source carrierIdentifier originalPriceSet {{ {MONEY} }} {TAX_LINES} {ALLOCATIONS}"
-PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
 ORDERS = f"""query Orders($first: Int!, $after: String, $query: String, $lines: Int!) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{

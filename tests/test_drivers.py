@@ -10,7 +10,7 @@ import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, changed_since_import, chunks, each_record, read_pages, keeping_alive, overlapping_offsets, poll, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    PollTimeout, Results, all_or_nothing, batches, changed_since_import, chunks, each_record, keeping_alive, missing_permissions, overlapping_offsets, poll, read_pages, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, StatusUpdate, WebOrderStatus
@@ -363,3 +363,69 @@ def test_read_pages_translates_each_answer_and_stamps_only_the_first_with_the_ca
 def test_read_pages_of_a_cart_that_sends_no_clock_has_no_read_at():
     [page] = read_pages([(httpx.Response(200, json=[]), [])], str, ref=str)
     assert page.records == [] and page.read_at is None
+def test_batches_yield_full_lists_as_the_items_come_and_the_rest_last():
+    taken = []
+
+    def items():
+        for n in range(5):
+            taken.append(n)
+            yield n
+
+    stream = batches(items(), 2)
+    assert next(stream) == [0, 1] and taken == [0, 1]  # read as it goes, not all at once
+    assert list(stream) == [[2, 3], [4]]
+    assert list(batches([], 3)) == []
+    with pytest.raises(ValueError):
+        next(batches([1], 0))
+
+
+def test_all_or_nothing_fails_the_refused_and_sends_the_rest_again_once():
+    sent = []
+
+    def send(batch):
+        sent.append(list(batch))
+        return {n: [f"{item} refused"] for n, item in enumerate(batch) if item in ("b", "d")}
+
+    assert all_or_nothing(["a", "b", "c", "d"], send, gave_up="never sent") == [[], ["b refused"], [], ["d refused"]]
+    assert sent == [["a", "b", "c", "d"], ["a", "c"]]
+
+
+def test_all_or_nothing_gives_up_on_what_is_still_unwritten_after_the_last_send():
+    sent = []
+
+    def send(batch):
+        sent.append(list(batch))
+        return {0: ["first one refused"]}  # each time the first of the batch
+
+    assert all_or_nothing([1, 2, 3], send, gave_up="gave up") == [["first one refused"], ["first one refused"], ["gave up"]]
+    assert sent == [[1, 2, 3], [2, 3]]
+    assert all_or_nothing([], send, gave_up="x") == [] and len(sent) == 2  # nothing to write: nothing sent
+    assert all_or_nothing([1], lambda batch: {}, gave_up="x") == [[]]
+
+
+def test_results_screen_gives_what_to_send_and_fails_the_records_refused_before_sending():
+    def prepare(sku):
+        if sku == "GONE":
+            raise RejectedError("the cart has no SKU GONE")
+        if sku == "BAD":
+            raise RecordError("quantity is not a number")
+        return {"sku": sku}
+
+    results = Results(["A", "GONE", "BAD", "B"], ref=str)
+    assert results.screen(prepare) == [(0, {"sku": "A"}), (3, {"sku": "B"})]
+    assert results.open() == [0, 3]
+    results.ok(0)
+    assert results.screen(prepare) == [(3, {"sku": "B"})]  # only the records still open
+    results.ok(3)
+    done = results.done()
+    assert [r.ok for r in done] == [True, False, False, True] and done[1].message == "the cart has no SKU GONE"
+    with pytest.raises(AuthError):
+        Results(["A"], ref=str).screen(lambda sku: (_ for _ in ()).throw(AuthError("key refused")))
+
+
+def test_missing_permissions_name_each_one_an_enabled_operation_needs():
+    needs = {"push_inventory": ("write_stock", "read_places"), "fetch_orders": ("read_orders",), "push_status": ("write_orders",)}
+    assert missing_permissions({"read_orders", "read_places"}, needs, {"push_inventory", "fetch_orders", "upsert_products"},
+                               holder="The key") == ["The key lacks write_stock, needed to push inventory."]
+    assert missing_permissions(set(), needs, ["push_status", "fetch_orders"], holder="The token") == [
+        "The token lacks read_orders, needed to fetch orders.", "The token lacks write_orders, needed to push status."]

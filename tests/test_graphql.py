@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from ecom.errors import AuthError, RejectedError, RetryableError
-from ecom.graphql import GraphQL, all_nodes, describe, error_codes
+from ecom.graphql import GraphQL, all_nodes, check_user_errors, describe, documents, error_codes, errors_by_position, user_errors, whole_nodes
 from ecom.records import Connection
 
 TOKEN = "gql-secret-token"
@@ -116,6 +117,56 @@ def test_all_nodes_reads_a_nested_connection_past_its_first_page():
     assert all_nodes({"nodes": [1], "pageInfo": {"hasNextPage": False, "endCursor": None}}, more) == [1]
 
 
+def test_nested_nodes_read_the_rest_of_a_records_connection_with_its_own_query():
+    lines = "query Lines($id: ID!, $after: String) { order(id: $id) { lines(after: $after) { nodes { id } } } }"
+
+    def answer(body: dict) -> httpx.Response:
+        more = body["variables"]["after"] == "b"
+        connection = {"nodes": [3, 4] if more else [5], "pageInfo": {"hasNextPage": more, "endCursor": "d"}}
+        return httpx.Response(200, json={"data": {"order": {"lines": connection}}})
+
+    client, sent = api(answer)
+    first = {"nodes": [1, 2], "pageInfo": {"hasNextPage": True, "endCursor": "b"}}
+    assert client.nested_nodes(first, lines, {"id": "o1"}, "order", "lines") == [1, 2, 3, 4, 5]
+    assert [b["variables"] for b in sent] == [{"id": "o1", "after": "b"}, {"id": "o1", "after": "d"}]
+
+
+def test_nodes_by_id_asks_each_id_once_in_chunks_and_leaves_out_the_ones_missing():
+    document = "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    client, sent = api(lambda body: httpx.Response(200, json={"data": {"nodes": [
+        None if i == "gone" else {"id": i, "n": 1} for i in body["variables"]["ids"]]}}))
+    found = client.nodes_by_id(document, ["a", "b", "a", "gone", "c"], per_query=2)
+    assert found == {"a": {"id": "a", "n": 1}, "b": {"id": "b", "n": 1}, "c": {"id": "c", "n": 1}}
+    assert [b["variables"]["ids"] for b in sent] == [["a", "b"], ["gone", "c"]]
+    assert client.nodes_by_id(document, [], per_query=2) == {} and len(sent) == 2  # nothing to ask: no request
+
+
+def test_whole_nodes_refuse_a_connection_with_pages_left():
+    assert whole_nodes({"nodes": [1], "pageInfo": {"hasNextPage": False}}, "line items") == [1]
+    assert whole_nodes(None, "line items") == [] and whole_nodes({"edges": []}, "line items") == []
+    with pytest.raises(ValueError, match="^there are more line items than were read$"):
+        whole_nodes({"nodes": [1], "pageInfo": {"hasNextPage": True}}, "line items")
+
+
+def test_user_errors_name_the_input_and_the_reason_and_are_raised_as_a_refusal():
+    errors = [{"field": ["input", "items", 0, "sku"], "message": "SKU is taken"}, {"field": None, "message": "Try again"}]
+    assert user_errors(errors) == "input.items.0.sku: SKU is taken; Try again"
+    assert user_errors(None) == "" and user_errors([]) == ""
+    check_user_errors({"userErrors": []}, {"other": 1})  # none: nothing raised
+    with pytest.raises(RejectedError, match="^input.items.0.sku: SKU is taken; Try again; name: blank$"):
+        check_user_errors({"userErrors": errors}, {"userErrors": [{"field": ["name"], "message": "blank"}]})
+    with pytest.raises(RejectedError, match="^already cancelled$"):
+        check_user_errors({"cancelErrors": [{"message": "already cancelled"}]}, key="cancelErrors")
+
+
+def test_user_errors_that_say_the_work_was_done_are_not_a_refusal():
+    done = re.compile("already been cancelled")
+    assert check_user_errors({"e": [{"message": "The order has already been cancelled"}]}, key="e", done=done) is True
+    assert check_user_errors({"e": []}, key="e", done=done) is False
+    with pytest.raises(RejectedError, match="^Reason is invalid$"):
+        check_user_errors({"e": [{"message": "Reason is invalid"}]}, key="e", done=done)
+
+
 def test_describe_names_the_operation_the_cursor_and_the_ids():
     assert describe("mutation Tag($id: ID!) { x }", {"id": "gid://O/1"}) == "mutation Tag for gid://O/1"
     assert describe(ORDERS, {"after": "c9", "orderId": "7"}) == "query Orders after cursor c9 for 7"
@@ -125,3 +176,22 @@ def test_describe_names_the_operation_the_cursor_and_the_ids():
 def test_error_codes_reads_each_errors_extension_code():
     assert error_codes({"errors": [error("A", "x"), {"message": "no code"}, "junk"]}) == {"A", "None"}
     assert error_codes({"data": {}}) == set() and error_codes([]) == set()
+
+
+def test_errors_by_position_read_the_input_index_from_the_field_path():
+    errors = [
+        {"field": ["input", "quantities", "2", "locationId"], "message": "no such location"},
+        {"field": ["input", "quantities", 0, "quantity"], "message": "too big"},
+        {"field": ["input", "quantities", "7"], "message": "out of range"},
+        {"field": None, "message": "the whole batch"},
+    ]
+    found = errors_by_position(errors, 3)
+    assert {n: [e["message"] for e in found[n]] for n in found} == {
+        0: ["too big", "out of range", "the whole batch"], 1: ["out of range", "the whole batch"],
+        2: ["no such location", "out of range", "the whole batch"]}
+    assert errors_by_position([], 3) == {} and errors_by_position(None, 3) == {}
+
+
+def test_documents_are_a_modules_named_queries_and_mutations():
+    namespace = {"ORDERS": ORDERS, "TAG": "\n  mutation Tag { x }", "FIELDS": "id name", "lower": "query Q { x }", "N": 3}
+    assert documents(namespace) == {"ORDERS": ORDERS, "TAG": "\n  mutation Tag { x }"}

@@ -6,7 +6,8 @@ Every cart caps how many records one write request may carry and answers per rec
 driver must look up the cart's ids for the merchant's keys (SKU → product, variant, inventory
 item) once, keep them in ``connection.refs`` and look them up again when the cart says a cached
 one is gone. This module holds those patterns so that a driver only says how to talk to its cart:
-:func:`chunks` and :func:`send_in_chunks` for batches with each result mapped back to its record,
+:func:`chunks` (:func:`batches` for a stream) and :func:`send_in_chunks` for batches with each result
+mapped back to its record, :func:`all_or_nothing` for a batch the cart writes whole or not at all,
 :func:`resolve_refs` and :func:`retry_stale_refs` for cached ids, and :func:`status_table` for the
 setting that maps a cart's custom order statuses to the six web order statuses;
 :func:`each_record` for writes sent one record at a time, each record's refusal being its own
@@ -34,6 +35,7 @@ K = TypeVar("K")
 G = TypeVar("G", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
+E = TypeVar("E")
 
 #: What a status map may send a cart status to, besides the six web order statuses.
 NOT_ORDERS = ("archived", "not imported")
@@ -99,6 +101,19 @@ class Results:
     def fail(self, i: int, message: str, *, retryable: bool = False) -> None:
         """Record ``i`` failed, for the reason ``message`` (the cart's words, or the driver's)."""
         self.set(i, PushResult.failed(self._ref(self.records[i]), message, retryable=retryable))
+
+    def screen(self, prepare: Callable[[T], R]) -> list[tuple[int, R]]:
+        """``prepare(record)`` for each record still without a result, in order: what it gives
+        (what to send for it), by index. A record it refuses (:class:`~ecom.errors.RejectedError`:
+        the cart lacks its SKU or location; :class:`~ecom.errors.RecordError`) is given that
+        failure in its words instead; any other error propagates."""
+        prepared = []
+        for i in self.open():
+            try:
+                prepared.append((i, prepare(self.records[i])))
+            except (RejectedError, RecordError) as exc:
+                self.fail(i, str(exc))
+        return prepared
 
     def open(self) -> list[int]:
         """The records without a result yet, by index, in order."""
@@ -181,6 +196,68 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
     if size < 1:
         raise ValueError("size must be at least 1")
     return [list(items[n : n + size]) for n in range(0, len(items), size)]
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Like :func:`chunks`, for an iterator read as it goes (records streamed from a file, made
+    into pages of ``size``): each list is yielded as soon as it is full, the last when ``items``
+    ends; never an empty one."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def all_or_nothing(
+    items: Sequence[T],
+    send: Callable[[list[T]], Mapping[int, Sequence[E]]],
+    *,
+    gave_up: E,
+    attempts: int = 2,
+) -> list[list[E]]:
+    """Each item's refusals (none: written) from a batch write the cart applies whole or not at all.
+
+    ``send(batch)`` writes ``batch`` and returns the refusals by position in it (empty: all were
+    written). When the cart refused some items it wrote none, so the items it did not refuse are
+    sent again, up to ``attempts`` sends in all; those still unwritten after the last get
+    ``[gave_up]`` (the driver's words for it).
+    """
+    refusals: list[list[E]] = [[] for _ in items]
+    todo = list(range(len(items)))
+    for _attempt in range(attempts):
+        if not todo:
+            break
+        refused = send([items[n] for n in todo])
+        if not refused:
+            return refusals
+        for position, errors in refused.items():
+            refusals[todo[position]] = list(errors)
+        todo = [n for position, n in enumerate(todo) if position not in refused]
+    for n in todo:
+        refusals[n] = [gave_up]
+    return refusals
+
+
+def missing_permissions(
+    granted: Iterable[str], needs: Mapping[str, Iterable[str]], operations: Iterable[str], *, holder: str
+) -> list[str]:
+    """Test Connection's warnings: one per permission (an access scope) that an enabled operation
+    needs (``needs``: hook name → permissions) and ``granted`` lacks, operations in name order,
+    each saying ``{holder} lacks {permission}, needed to {operation in words}.`` (``holder``: "The
+    access token")."""
+    have = set(granted)
+    return [
+        f"{holder} lacks {permission}, needed to {operation.replace('_', ' ')}."
+        for operation in sorted(set(operations) & needs.keys())
+        for permission in needs[operation]
+        if permission not in have
+    ]
 
 
 def send_in_chunks(

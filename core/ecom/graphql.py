@@ -11,6 +11,12 @@ Relay cursor connections most APIs page with (``first``/``after`` arguments, ``n
     for page in api.pages(ORDERS, "orders", {"query": search}, first=50):
         ...
 
+Beside them, what GraphQL carts' answers share: a record's nested connection read past its first
+page (:meth:`GraphQL.nested_nodes`, :func:`all_nodes`) or checked whole (:func:`whole_nodes`),
+objects read by global id (:meth:`GraphQL.nodes_by_id`, Relay's ``nodes(ids:)``), and a
+mutation's ``userErrors { field message }`` in the cart's words (:func:`user_errors`,
+:func:`check_user_errors`, and :func:`errors_by_position` for a batch).
+
 What is left to a driver is its cart's own: the error codes it uses (``extensions.code``) and
 the class each one becomes, the codes of passing faults that come inside an HTTP 200 (retried
 like a 5xx by the HTTP helper), and how it paces by query cost (its :class:`ecom.http.Pacer`).
@@ -27,6 +33,11 @@ import httpx
 from ecom.errors import DriverError, RejectedError, RetryableError
 from ecom.http import CartHTTP
 from ecom.records import Connection
+
+
+#: The selection of a Relay connection's page information, which :meth:`GraphQL.pages` and
+#: :func:`all_nodes` read.
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
 
 def error_codes(body: Any) -> set[str]:
@@ -80,6 +91,63 @@ def all_nodes(connection: Mapping[str, Any], more: Callable[[str], Mapping[str, 
         connection = more(connection["pageInfo"]["endCursor"])
         nodes += connection["nodes"]
     return nodes
+
+
+def whole_nodes(connection: Mapping[str, Any] | None, what: str) -> list[Any]:
+    """The nodes of a connection that must have been read whole (a record's children, read with
+    it or completed with :func:`all_nodes`); none when it is missing.
+
+    :raises ValueError: it says it has another page (``what`` names the nodes in the words).
+    """
+    if connection and (connection.get("pageInfo") or {}).get("hasNextPage"):
+        raise ValueError(f"there are more {what} than were read")
+    return list((connection or {}).get("nodes") or [])
+
+
+def user_errors(errors: Iterable[Mapping[str, Any]] | None) -> str:
+    """A mutation's user errors (``userErrors { field message }``: the input refused, as a path,
+    and why) in the cart's words, ``input.field: message`` joined with ``; ``; "" for none."""
+    return "; ".join(
+        (f"{'.'.join(map(str, e['field']))}: " if e.get("field") else "") + e["message"] for e in errors or []
+    )
+
+
+def documents(namespace: Mapping[str, Any]) -> dict[str, str]:
+    """The GraphQL documents among a module's constants (``documents(globals())``), by name: each
+    upper-case name whose text starts ``query`` or ``mutation`` (what a driver's schema test checks)."""
+    return {
+        name: value
+        for name, value in dict(namespace).items()
+        if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
+    }
+
+
+def errors_by_position(errors: Iterable[Mapping[str, Any]] | None, count: int) -> dict[int, list[Mapping[str, Any]]]:
+    """A batch mutation's user errors by the position in its list input of the item each refuses:
+    the first number in the error's ``field`` path (``["input", "quantities", "3", "quantity"]``:
+    3). An error naming no position below ``count`` refuses the whole batch: every position's."""
+    out: dict[int, list[Mapping[str, Any]]] = {}
+    for error in errors or []:
+        at = next((int(p) for p in map(str, error.get("field") or []) if re.fullmatch(r"[0-9]+", p)), None)
+        for position in range(count) if at is None or at >= count else [at]:
+            out.setdefault(position, []).append(error)
+    return out
+
+
+def check_user_errors(*payloads: Mapping[str, Any], key: str = "userErrors", done: re.Pattern[str] | None = None) -> bool:
+    """Whether mutation payloads' user errors (at ``key``; of every payload given: mutations sent
+    in one document) say the work was done already: ``done`` matches their words, as when a
+    mutation is sent again after its answer was lost and the cart says it did it the first time.
+    False when there are none.
+
+    :raises RejectedError: any other user errors, in the cart's words (:func:`user_errors`).
+    """
+    words = user_errors([error for payload in payloads for error in payload.get(key) or []])
+    if words and done is not None and done.search(words):
+        return True
+    if words:
+        raise RejectedError(words)
+    return False
 
 
 class GraphQL:
@@ -165,3 +233,28 @@ class GraphQL:
             if not page["pageInfo"]["hasNextPage"]:
                 return
             after, first = page["pageInfo"]["endCursor"], self.next_page_size(first)
+
+    def nested_nodes(self, connection: Mapping[str, Any], document: str, variables: Mapping[str, Any], *path: str) -> list[Any]:
+        """Every node of a connection read inside its record (an order's line items), the pages
+        past the first read with ``document``: it takes ``variables`` (the record's id) and
+        ``$after``, and its data holds the same connection at ``path`` (``"order", "lineItems"``)."""
+
+        def more(after: str) -> Mapping[str, Any]:
+            found: Any = self.query(document, {**variables, "after": after})
+            for key in path:
+                found = found[key]
+            return found  # type: ignore[no-any-return]
+
+        return all_nodes(connection, more)
+
+    def nodes_by_id(self, document: str, ids: Iterable[str], *, per_query: int) -> dict[str, dict[str, Any]]:
+        """The objects with these global ids, by id, read with a document that takes ``$ids``
+        and answers ``nodes`` (the Relay ``nodes(ids:)`` field), at most ``per_query`` ids a
+        request, each id asked once; an id the cart does not have is left out."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), per_query):
+            for node in self.query(document, {"ids": wanted[start : start + per_query]})["nodes"]:
+                if node:
+                    found[node["id"]] = node
+        return found

@@ -21,6 +21,7 @@ from ecom import (
     PushResult,
     StatusUpdate,
     StockLevel,
+    drivers,
     hookimpl,
 )
 from ecom_shopify import inventory, orders, queries, status
@@ -61,12 +62,7 @@ def describe_cart() -> CartInfo:
 def missing_scopes(granted: set[str], operations: frozenset[str]) -> list[str]:
     """One warning per scope an enabled operation needs and the token lacks."""
     have = granted | {"read_" + s.removeprefix("write_") for s in granted if s.startswith("write_")}
-    warnings = []
-    for operation in sorted(operations & SCOPES.keys()):
-        for scope in SCOPES[operation]:
-            if scope not in have:
-                warnings.append(f"The access token lacks {scope}, needed to {operation.replace('_', ' ')}.")
-    return warnings
+    return drivers.missing_permissions(have, SCOPES, operations, holder="The access token")
 
 
 @hookimpl

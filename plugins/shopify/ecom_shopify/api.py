@@ -3,10 +3,10 @@
 The one place the API version is named (:data:`API_VERSION`). Requests go through the core's
 :class:`ecom.graphql.GraphQL` (on :class:`ecom.http.CartHTTP`: timeouts, retries, redaction,
 GraphQL errors as ecom's, Relay pages); this module adds what is Shopify's own: the
-``X-Shopify-Access-Token`` header, a :class:`CostPacer` that waits until the leaky bucket
-(``extensions.cost.throttleStatus``) holds the cost of the next query and has a ``THROTTLED`` answer
-(HTTP 200) retried after the time the restore rate implies (a wait that uses none of the request's
-attempts), page sizes fitted to the query cost, and which error code is which.
+``X-Shopify-Access-Token`` header, a :class:`CostPacer` that reads the leaky bucket Shopify
+reports (``extensions.cost.throttleStatus``) for the core's :class:`ecom.pacing.LeakyBucketPacer`
+(a query waits for its cost; a ``THROTTLED`` answer, HTTP 200, is retried after the restore time
+without using an attempt), page sizes fitted to the query cost, and which error code is which.
 
 Shopify's "Status and error codes" (shopify.dev/docs/api/admin-graphql, top-level ``errors``) name
 four codes: ``THROTTLED``, ``ACCESS_DENIED``, ``SHOP_INACTIVE`` and ``INTERNAL_SERVER_ERROR``
@@ -26,6 +26,7 @@ import httpx
 
 from ecom import AuthError, Connection, RejectedError, RetryableError
 from ecom.graphql import GraphQL, error_codes
+from ecom.pacing import Bucket, LeakyBucketPacer
 
 API_VERSION = "2026-07"
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
@@ -45,43 +46,24 @@ class CostError(RejectedError):
     """The query asked for more than the single-query maximum cost."""
 
 
-class CostPacer:
-    """Paces requests by Shopify's calculated query cost (a :class:`ecom.http.Pacer`).
-
-    It remembers the bucket as last reported and the requested cost of the last query, and before
-    each request waits until the bucket, refilled at the restore rate, holds that cost again.
-    """
+class CostPacer(LeakyBucketPacer):
+    """Paces requests by Shopify's calculated query cost: the leaky bucket (an
+    :class:`ecom.pacing.LeakyBucketPacer`) as ``extensions.cost`` reports it, with the requested
+    cost of the last query and a ``THROTTLED`` error."""
 
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
-        self._clock = clock
-        self.available: float | None = None
-        self.maximum = float(MAX_QUERY_COST)
-        self.restore = 0.0
-        self.requested = 0.0
-        self.seen_at = 0.0
+        super().__init__(clock or (lambda: monotonic()), maximum=MAX_QUERY_COST)
 
-    def wait(self) -> float:
-        if self.available is None or self.restore <= 0:
-            return 0.0
-        now = min(self.maximum, self.available + (self.clock() - self.seen_at) * self.restore)
-        return max(0.0, (min(self.requested, self.maximum) - now) / self.restore)
-
-    def observe(self, response: httpx.Response) -> float | None:
+    def read(self, response: httpx.Response) -> Bucket | None:
         try:
             body = response.json()
             cost = body["extensions"]["cost"]
             status = cost["throttleStatus"]
+            return Bucket(available=float(status["currentlyAvailable"]), maximum=float(status["maximumAvailable"]),
+                          restore=float(status["restoreRate"]), cost=float(cost.get("requestedQueryCost") or 0),
+                          throttled="THROTTLED" in error_codes(body))
         except (ValueError, KeyError, TypeError):
             return None
-        self.available, self.seen_at = float(status["currentlyAvailable"]), self.clock()
-        self.maximum, self.restore = float(status["maximumAvailable"]), float(status["restoreRate"])
-        self.requested = float(cost.get("requestedQueryCost") or 0)
-        if "THROTTLED" in error_codes(body) and self.restore > 0:  # at least one point's worth of time
-            return max(1.0, self.requested - self.available) / self.restore
-        return None
-
-    def clock(self) -> float:
-        return (self._clock or monotonic)()
 
     def budget(self) -> float:
         """The largest requested cost a single query may have now."""
@@ -99,12 +81,9 @@ ERRORS = {"ACCESS_DENIED": AuthError, "MAX_COST_EXCEEDED": CostError, "THROTTLED
 
 
 class Shopify(GraphQL):
-    """One conversation with a shop: :class:`ecom.graphql.GraphQL` paced by a :class:`CostPacer`.
-
-    ``query`` raises Shopify's errors as ecom's: ``ACCESS_DENIED`` :class:`AuthError`,
-    ``MAX_COST_EXCEEDED`` :class:`CostError`, ``THROTTLED`` and ``INTERNAL_SERVER_ERROR`` (after the
-    HTTP helper's retries) :class:`RetryableError`, others :class:`RejectedError`, each in
-    Shopify's words."""
+    """One conversation with a shop: :class:`ecom.graphql.GraphQL` paced by a :class:`CostPacer`,
+    raising Shopify's errors as :data:`ERRORS` says (``INTERNAL_SERVER_ERROR``, after the HTTP
+    helper's retries: :class:`RetryableError`), in Shopify's words."""
 
     def __init__(self, connection: Connection, **http_options: Any) -> None:
         self.pacer = CostPacer()

@@ -12,15 +12,13 @@ some quantities, those become failures and the rest of the batch is sent again o
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from ecom import PushResult, RejectedError, StockLevel, drivers
+from ecom.graphql import errors_by_position
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
-
-INDEX = re.compile(r"^\d+$")
 
 
 def resolve_skus(shop: Shopify, skus: list[str]) -> None:
@@ -62,18 +60,15 @@ def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
     refs = shop.connection.refs
     resolve_skus(shop, [level.sku for level in levels])
     results = drivers.Results(levels, ref=lambda level: level.sku)
-    entries: list[tuple[int, None, dict[str, Any]]] = []
-    for i, level in enumerate(levels):
+
+    def quantity(level: StockLevel) -> dict[str, Any]:
         item = refs.get("inventory_item", level.sku)
-        try:
-            if item is None:
-                raise RejectedError(f"Shopify has no variant with SKU {level.sku}")
-            quantity = {"inventoryItemId": item, "locationId": location_id(shop, level.location),
-                        "quantity": level.quantity, "changeFromQuantity": None}
-        except RejectedError as exc:
-            results.fail(i, str(exc))
-        else:
-            entries.append((i, None, quantity))
+        if item is None:
+            raise RejectedError(f"Shopify has no variant with SKU {level.sku}")
+        return {"inventoryItemId": item, "locationId": location_id(shop, level.location),
+                "quantity": level.quantity, "changeFromQuantity": None}
+
+    entries = [(i, None, value) for i, value in results.screen(quantity)]
     cap = int(shop.option("inventory_batch", 250))
     for i, refusals in drivers.send_in_chunks(entries, cap, lambda _, batch: _send(shop, batch)).items():
         sku = levels[i].sku
@@ -89,27 +84,13 @@ def push(shop: Shopify, levels: list[StockLevel]) -> list[PushResult]:
 def _send(shop: Shopify, quantities: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Set one batch; return each quantity's user errors (none: set). The mutation is all or
     nothing, so the quantities Shopify did not refuse are sent again once."""
-    refusals: list[list[dict[str, Any]]] = [[] for _ in quantities]
-    todo = list(range(len(quantities)))
-    for _attempt in range(2):
-        if not todo:
-            return refusals
+
+    def attempt(batch: list[dict[str, Any]]) -> dict[int, list[Any]]:
         key = str(uuid.uuid4())
         variables = {"key": key, "input": {
             "name": "available", "reason": "correction", "referenceDocumentUri": f"gid://ecom/InventoryPush/{key}",
-            "quantities": [quantities[n] for n in todo]}}
+            "quantities": batch}}
         errors = shop.query(queries.SET_QUANTITIES, variables)["inventorySetQuantities"]["userErrors"]
-        if not errors:
-            return refusals
-        refused: dict[int, list[dict[str, Any]]] = {}
-        for error in errors:
-            path = [str(p) for p in error.get("field") or []]
-            at = next((int(p) for p in path if INDEX.match(p)), None)
-            for position in range(len(todo)) if at is None or at >= len(todo) else [at]:
-                refused.setdefault(position, []).append(error)
-        for position, errors_here in refused.items():
-            refusals[todo[position]] = errors_here
-        todo = [n for position, n in enumerate(todo) if position not in refused]
-    for n in todo:
-        refusals[n] = [{"message": "not set: Shopify refused the batch it was in twice"}]
-    return refusals
+        return errors_by_position(errors, len(batch))
+
+    return drivers.all_or_nothing(quantities, attempt, gave_up={"message": "not set: Shopify refused the batch it was in twice"})

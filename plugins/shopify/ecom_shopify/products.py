@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
-from ecom import CartProduct, Page, PushResult, RejectedError, drivers, translate_page
-from ecom.graphql import all_nodes
+from ecom import CartProduct, Page, PushResult, drivers, translate_page
+from ecom.graphql import check_user_errors
 from ecom_shopify import queries, translate
 from ecom_shopify.api import Shopify
 from ecom_shopify.inventory import resolve_skus
@@ -29,17 +28,13 @@ PRODUCT_PAGE_SIZE = 9
 def fetch(shop: Shopify, since: datetime | None) -> Iterator[Page[CartProduct]]:
     first = int(shop.option("product_page_size", PRODUCT_PAGE_SIZE))
     for page in shop.pages(queries.PRODUCTS, "products", {"query": search(since)}, first=first):
-        rows = [{"product": p, "variant": v} for p in page["nodes"] for v in _variants(shop, p)]
+        rows = [{"product": p, "variant": v} for p in page["nodes"]  # every variant, past the first page too
+                for v in shop.nested_nodes(p["variants"], queries.PRODUCT_VARIANTS, {"id": p["id"]}, "product", "variants")]
         yield translate_page(
             rows,
             lambda row: translate.product(row["product"], row["variant"]),
             ref=lambda row: row["variant"].get("sku") or row["variant"]["id"],
         )
-
-
-def _variants(shop: Shopify, product: dict[str, Any]) -> list[dict[str, Any]]:
-    more = lambda after: shop.query(queries.PRODUCT_VARIANTS, {"id": product["id"], "after": after})["product"]["variants"]  # noqa: E731
-    return all_nodes(product["variants"], more)
 
 
 def upsert(shop: Shopify, products: list[CartProduct]) -> list[PushResult]:
@@ -63,16 +58,13 @@ def _update(shop: Shopify, record: CartProduct, ref: str, product: str, variant:
         "variants": [{"id": variant, **translate.variant_input(record)}],
     }
     data = shop.query(queries.PRODUCT_UPDATE, variables)
-    words = translate.user_errors(data["productUpdate"]["userErrors"] + data["productVariantsBulkUpdate"]["userErrors"])
-    if words:
-        raise RejectedError(words)
+    check_user_errors(data["productUpdate"], data["productVariantsBulkUpdate"])
     return PushResult(ref=ref, ok=True, action="updated", external_id=variant)
 
 
 def _create(shop: Shopify, record: CartProduct, ref: str) -> PushResult:
     payload = shop.query(queries.PRODUCT_SET, {"input": translate.product_set_input(record)}, idempotent=False)["productSet"]
-    if payload["userErrors"]:
-        raise RejectedError(translate.user_errors(payload["userErrors"]))
+    check_user_errors(payload)
     created = payload["product"]
     variant = created["variants"]["nodes"][0]
     if record.sku:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from ecom.graphql import PAGE_INFO, documents
+
 MONEY = "shopMoney { amount }"
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
 ALLOCATIONS = (
@@ -33,7 +35,6 @@ LINE_FIELDS = (
     f"variant {{ id }} product {{ id }} {TAX_LINES} {ALLOCATIONS}"
 )
 SHIPPING_FIELDS = f"__typename id title code source carrierIdentifier originalPriceSet {{ {MONEY} }} {TAX_LINES} {ALLOCATIONS}"
-PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
 ORDERS = f"""query Orders($first: Int!, $after: String, $query: String, $lines: Int!) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
@@ -165,8 +166,4 @@ PRODUCT_UPDATE = """mutation ProductUpdate($product: ProductUpdateInput!, $produ
 }"""
 
 #: Every document the driver sends, by name (the schema tests walk this).
-DOCUMENTS: dict[str, str] = {
-    name: value
-    for name, value in dict(globals()).items()
-    if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
-}
+DOCUMENTS = documents(globals())

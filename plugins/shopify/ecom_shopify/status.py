@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from ecom import PushResult, RejectedError, StatusUpdate, drivers
+from ecom.graphql import check_user_errors
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
-from ecom_shopify.translate import user_errors
 
 FULFILLABLE = {"OPEN", "IN_PROGRESS"}
 #: Fulfillment order statuses that may be fulfilled later, and how to say so (enums/FulfillmentOrderStatus).
@@ -32,12 +32,9 @@ CANCELLED_ALREADY = re.compile(r"already been cancelled", re.I)
 
 
 def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
-    ids = list(dict.fromkeys(order_gid(u.order_id) for u in updates if order_gid(u.order_id)))
-    orders: dict[str, dict[str, Any]] = {}
-    for chunk in drivers.chunks(ids, 15):  # 15 orders x 10 fulfillment orders with their holds: 795 points, under 1,000
-        for node in shop.query(queries.ORDERS_FOR_STATUS, {"ids": chunk})["nodes"]:
-            if node:
-                orders[node["id"]] = node
+    ids = [gid for update in updates if (gid := order_gid(update.order_id))]
+    # 15 orders x 10 fulfillment orders with their holds: 795 points, under 1,000
+    orders = shop.nodes_by_id(queries.ORDERS_FOR_STATUS, ids, per_query=15)
 
     def send(update: StatusUpdate) -> PushResult:
         order = orders.get(order_gid(update.order_id) or "")
@@ -57,11 +54,6 @@ def order_gid(order_id: str) -> str | None:
 
 def _done(update: StatusUpdate, message: str, action: str = "unchanged", external_id: str | None = None) -> PushResult:
     return PushResult(ref=update.order_id, ok=True, action=action, message=message, external_id=external_id)  # type: ignore[arg-type]
-
-
-def _check(payload: dict[str, Any], key: str = "userErrors") -> None:
-    if payload.get(key):
-        raise RejectedError(user_errors(payload[key]))
 
 
 def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
@@ -87,9 +79,8 @@ def shipped(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushR
             "notifyCustomer": bool(shop.option("notify_customer", False)),
         }
         payload = shop.query(queries.FULFILL, {"fulfillment": fulfillment})["fulfillmentCreate"]
-        if payload.get("userErrors") and FULFILLED_ALREADY.search(user_errors(payload["userErrors"])):
+        if check_user_errors(payload, done=FULFILLED_ALREADY):
             continue  # our own earlier try, whose answer was lost, fulfilled it
-        _check(payload)
         created.append(payload["fulfillment"]["id"])
     if waiting:
         done = "fulfilled what could be, but " if created else ""
@@ -115,7 +106,7 @@ def _why_not(fo: dict[str, Any]) -> str:
 def closed(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushResult:
     if order.get("closed"):
         return _done(update, f"{order['name']} is already closed")
-    _check(shop.query(queries.CLOSE, {"input": {"id": order["id"]}})["orderClose"])
+    check_user_errors(shop.query(queries.CLOSE, {"input": {"id": order["id"]}})["orderClose"])
     return _done(update, f"closed {order['name']}", "updated")
 
 
@@ -131,9 +122,8 @@ def voided(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> PushRe
         "staffNote": "Voided in the back office (ecom)",
     }
     payload = shop.query(queries.CANCEL, variables)["orderCancel"]
-    if payload.get("orderCancelUserErrors") and CANCELLED_ALREADY.search(user_errors(payload["orderCancelUserErrors"])):
+    if check_user_errors(payload, key="orderCancelUserErrors", done=CANCELLED_ALREADY):
         return _done(update, f"{order['name']} is already cancelled", "updated")  # our own earlier try, answer lost
-    _check(payload, "orderCancelUserErrors")
     job, polls = payload["job"], int(shop.option("cancel_polls", 5))
     if job is not None:
         try:  # waits of 0.5, 1, 2... seconds: cancel_polls of them
@@ -152,7 +142,7 @@ def cart_status(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> P
     moved = _moved_on(update, order)
     if moved:
         return _done(update, moved)
-    _check(shop.query(queries.TAGS_ADD, {"id": order["id"], "tags": [update.cart_status]})["tagsAdd"])
+    check_user_errors(shop.query(queries.TAGS_ADD, {"id": order["id"], "tags": [update.cart_status]})["tagsAdd"])
     return _done(update, f"tagged {order['name']} {update.cart_status!r}", "updated")
 
 

@@ -25,6 +25,8 @@ from ecom import (
     CartTaxLine,
     WebOrderStatus,
 )
+from ecom.graphql import user_errors  # noqa: F401  (Shopify's user errors in its words: the core's reading)
+from ecom.graphql import whole_nodes
 from ecom.records import decimal, reading
 
 ZERO = Decimal("0")
@@ -169,15 +171,9 @@ def discounts(lines: list[dict[str, Any]], shipping: list[dict[str, Any]]) -> li
     return [CartDiscount(code=name, amount=amount, kind=kinds[name]) for name, amount in totals.items()]
 
 
-def nodes(connection: dict[str, Any] | None, what: str) -> list[dict[str, Any]]:
-    if connection and (connection.get("pageInfo") or {}).get("hasNextPage"):
-        raise ValueError(f"the order has more {what} than were read")
-    return list((connection or {}).get("nodes") or [])
-
-
 def order(raw: dict[str, Any]) -> CartOrder:
     """A Shopify ``Order`` (as selected by ``queries.ORDER_FIELDS``) as a :class:`CartOrder`."""
-    lines, shipping = nodes(raw.get("lineItems"), "line items"), nodes(raw.get("shippingLines"), "shipping lines")
+    lines, shipping = whole_nodes(raw.get("lineItems"), "line items"), whole_nodes(raw.get("shippingLines"), "shipping lines")
     financial, fulfillment = raw.get("displayFinancialStatus"), raw.get("displayFulfillmentStatus")
     cancelled, closed = bool(raw.get("cancelledAt")), bool(raw.get("closed") or raw.get("closedAt"))
     total, gateways = money(raw["totalPriceSet"], "totalPriceSet"), list(raw.get("paymentGatewayNames") or [])
@@ -258,10 +254,3 @@ def product_set_input(record: CartProduct) -> dict[str, Any]:
         "productOptions": [{"name": "Title", "values": [{"name": option}]}],
         "variants": [{**variant_input(record), "optionValues": [{"optionName": "Title", "name": option}]}],
     }
-
-
-def user_errors(errors: list[dict[str, Any]] | None) -> str:
-    """Shopify's user errors in its own words (``field: message``)."""
-    return "; ".join(
-        (f"{'.'.join(map(str, e['field']))}: " if e.get("field") else "") + e["message"] for e in errors or []
-    )

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ecom import PushResult, RejectedError, StatusUpdate, drivers
+from ecom.records import BadValueError, moment
 from ecom.graphql import check_user_errors
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
@@ -36,13 +37,27 @@ def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
     # 15 orders x 10 fulfillment orders with their holds: 795 points, under 1,000
     orders = shop.nodes_by_id(queries.ORDERS_FOR_STATUS, ids, per_query=15)
 
+    def found(order_ids: list[str]) -> dict[str, drivers.OrderState]:
+        read = {i: orders.get(order_gid(i) or "") for i in order_ids}
+        return {i: (_updated(o), None) for i, o in read.items() if o is not None}
+
+    left = {id(updates[i]): result for i, result in drivers.changed_since_import(updates, found, cart="Shopify").items()}
+
     def send(update: StatusUpdate) -> PushResult:
         order = orders.get(order_gid(update.order_id) or "")
         if order is None:
             raise RejectedError(f"Shopify has no order {update.order_id}")
-        return HANDLERS[update.kind](shop, update, order)
+        return left.get(id(update)) or HANDLERS[update.kind](shop, update, order)
 
     return drivers.each_record(updates, send, ref=lambda u: u.order_id)
+
+
+def _updated(order: dict[str, Any]) -> datetime | None:
+    """When Shopify last changed ``order``; a time it cannot read counts as after any import (left alone)."""
+    try:
+        return moment(order.get("updatedAt"), "updatedAt")
+    except BadValueError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def order_gid(order_id: str) -> str | None:
@@ -139,24 +154,10 @@ def cart_status(shop: Shopify, update: StatusUpdate, order: dict[str, Any]) -> P
         raise RejectedError("no cart status to set")
     if update.cart_status in (order.get("tags") or []):
         return _done(update, f"{order['name']} is already tagged {update.cart_status!r}")
-    moved = _moved_on(update, order)
-    if moved:
-        return _done(update, moved)
+    if update.unchanged_since is None and (order.get("cancelledAt") or order.get("closed")):  # imported before the date was kept
+        return _done(update, f"{order['name']} is {'cancelled' if order.get('cancelledAt') else 'closed'} in Shopify")
     check_user_errors(shop.query(queries.TAGS_ADD, {"id": order["id"], "tags": [update.cart_status]})["tagsAdd"])
     return _done(update, f"tagged {order['name']} {update.cart_status!r}", "updated")
-
-
-def _moved_on(update: StatusUpdate, order: dict[str, Any]) -> str | None:
-    """Why ``order`` is no longer as it was imported (changed since; without that date: closed or
-    cancelled), or None."""
-    changed = order.get("updatedAt")
-    if update.unchanged_since is not None:
-        if changed and datetime.fromisoformat(changed) > update.unchanged_since:
-            return f"the order changed in Shopify since it was imported ({order['name']}, updated {changed})"
-        return None
-    if order.get("cancelledAt") or order.get("closed"):
-        return f"{order['name']} is {'cancelled' if order.get('cancelledAt') else 'closed'} in Shopify"
-    return None
 
 
 HANDLERS = {"shipped": shipped, "closed": closed, "voided": voided, "cart_status": cart_status}

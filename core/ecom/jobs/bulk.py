@@ -14,11 +14,14 @@ row's parameters as a dict, then again as a tuple) was a fifth of an import's ti
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
+from ecom.models.columns import ExactDecimal
 
 #: SQLite's limit on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER, 32,766 since 3.32)
 SQLITE_MAX_PARAMETERS = 32_766
@@ -51,7 +54,7 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str,
     size = max(1, min(SQLITE_MAX_ROWS, SQLITE_MAX_PARAMETERS // len(plan.columns)))
     for start in range(0, len(values), size):
         chunk = values[start : start + size]
-        flat = tuple(value for row in chunk for value in row)
+        flat = tuple(itertools.chain.from_iterable(chunk))
         found += connection.exec_driver_sql(plan.sql(len(chunk), returning), flat).all()
     return found
 
@@ -100,8 +103,7 @@ class _SQLitePlan:
         self.defaults: list[Callable[[], Any]] = [_default(c.default) for c in defaulted]  # type: ignore[arg-type]
         self.columns = (*given, *(c.name for c in defaulted))
         self.converters = [
-            (position, converter) for position, name in enumerate(self.columns)
-            if (converter := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            (position, converter) for position, name in enumerate(self.columns) if (converter := _converter(table.c[name].type, dialect))
         ]
         quote = dialect.identifier_preparer
         self._head = f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in self.columns)}) VALUES "
@@ -127,6 +129,14 @@ class _SQLitePlan:
             text = self._head + ", ".join([self._row] * rows)
             self._sql[key] = text + (f" RETURNING {', '.join(self._quote(c) for c in returning)}" if returning else "")
         return self._sql[key]
+
+
+def _converter(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> Callable[[Any], Any] | None:
+    """What SQLite is given for a value of ``type_``: the type's own plain function when it has
+    one (:meth:`ExactDecimal.sqlite_text`, the most common value of an order), else SQLAlchemy's."""
+    if isinstance(type_, ExactDecimal):
+        return ExactDecimal.sqlite_text
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _default(default: sa.ColumnDefault) -> Callable[[], Any]:

@@ -200,3 +200,17 @@ def test_unit_price_is_exact_up_to_four_places_else_rounded_to_four():
     assert unit_price(Decimal("10.00"), 3) == Decimal("3.3333")
     assert unit_price(Decimal("0.25"), 8) == Decimal("0.0312")  # 0.03125 has five places: rounded half to even
     assert unit_price(Decimal("7.50"), 0) == Decimal("7.50")
+
+
+def test_a_record_with_a_nul_character_in_any_text_fails_alone_naming_the_field():
+    lines = [{"external_id": "7", "sku": "A", "name": "Mug\x00", "quantity": 1, "unit_price": "1.00"}]
+    raws = [{"id": 1}, {"id": 2, "lines": lines}, {"id": 3, "raw": {"note": "a\x00b"}}]
+    def translate(raw):
+        fields = {key: value for key, value in raw.items() if key != "id"}
+        return CartOrder.model_validate({**ORDER_JSON, "external_id": str(raw["id"]), **fields})
+
+    page = translate_page(raws, translate, ref=lambda raw: f"order {raw['id']}")
+    assert [o.external_id for o in page.records] == ["1", "3"]  # the cart's own payload may hold anything
+    assert [(f.ref, f.message) for f in page.failures] == [
+        ("order 2", "line 7 name 'Mug\\x00': holds a NUL character (\\x00), which the back office cannot store"),
+    ]

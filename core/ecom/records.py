@@ -459,6 +459,29 @@ def joined_pages(pages: Iterable[Page[T]], at_least: int, *, between: Callable[[
         yield held
 
 
+def refuse_nul(record: BaseModel, where: str = "") -> None:
+    """Refuse a record with a NUL character in any of its texts (nested records and lists too; not
+    the cart's own ``raw`` payload): PostgreSQL refuses it in every text column and SQLite would
+    keep it, so such an order fails here, the same on both, naming the field.
+
+    :raises BadValueError: the first such field.
+    """
+    for name, value in record.__dict__.items():
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise BadValueError(f"{where}{name}", value, "holds a NUL character (\\x00), which the back office cannot store")
+        elif isinstance(value, BaseModel):
+            refuse_nul(value, f"{where}{name} ")
+        elif isinstance(value, list):  # lines 3 name: "line 3 name"
+            for n, item in enumerate(value, start=1):
+                if isinstance(item, BaseModel):
+                    refuse_nul(item, f"{where}{name.removesuffix('s')} {getattr(item, 'external_id', None) or n} ")
+        elif isinstance(value, dict) and name != "raw":  # custom fields
+            for key, text in value.items():
+                if isinstance(text, str) and "\x00" in text:
+                    raise BadValueError(f"{where}{name} {key}", text, "holds a NUL character (\\x00), which the back office cannot store")
+
+
 def translate_page(
     raws: Iterable[dict[str, Any]],
     translate: Callable[[dict[str, Any]], T | None],
@@ -474,6 +497,8 @@ def translate_page(
     for raw in raws:
         try:
             record = translate(raw)
+            if record is not None:
+                refuse_nul(record)
         except Exception as exc:  # noqa: BLE001 - any translation bug is this record's error
             try:
                 name = ref(raw)

@@ -168,3 +168,20 @@ def test_an_order_the_database_refuses_fails_alone_and_writes_nothing(shop, refu
     refusing_trigger.allow()
     retried = shop.sync(phases=["import_orders"]).counts["import_orders"]
     assert retried["created"] == 1 and retried["failed"] == 0  # kept aside, imported once the database takes it
+
+
+def test_a_text_no_database_can_store_fails_its_order_by_name_and_the_batch_imports(shop):
+    """A NUL character in a cart's text (PostgreSQL refuses it in any text column, SQLite would keep
+    it) never reaches the database: that order fails naming the field, the rest of its batch imports."""
+    shop.fake.seed(orders=30, seed=16)
+    bad = shop.fake.order(next(iter(shop.fake.orders)))
+    bad["billing_address"]["last_name"] = "Smith\x00DROP"
+    job = shop.sync(phases=["import_orders"])
+    counts = job.counts["import_orders"]
+    assert counts["failed"] == 1 and counts["created"] + counts["skipped"] == 29
+    with shop.session() as session:
+        [event] = session.exec(select(m.JobEvent).where(m.JobEvent.level == m.EventLevel.ERROR)).all()
+        numbers = session.exec(select(m.Transaction.web_order_number)).all()
+    assert event.record_ref == bad["number"]
+    assert "billing last_name 'Smith\\x00DROP': holds a NUL character" in event.message
+    assert bad["number"] not in numbers and len(numbers) == counts["created"]

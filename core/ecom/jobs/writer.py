@@ -27,7 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -488,22 +487,9 @@ def transaction_number(kind: m.TransactionType, txn_id: int) -> str:
 
 
 def _number(session: Session, transactions: list[tuple[int, m.TransactionType]]) -> None:
+    """Number transactions written alone (a batch's are written with their numbers)."""
     if not transactions:
         return
     table = m.Transaction.__table__  # type: ignore[attr-defined]
     numbers = [{"row_id": txn_id, "number": transaction_number(kind, txn_id)} for txn_id, kind in transactions]
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":  # one statement, not one UPDATE per row (see _unnest_insert)
-        connection.execute(_unnest_numbering(), {"row_id": [n["row_id"] for n in numbers], "number": [n["number"] for n in numbers]})
-    else:
-        connection.execute(table.update().where(table.c.id == sa.bindparam("row_id")), numbers)
-
-
-@functools.cache
-def _unnest_numbering() -> sa.Update:
-    table = m.Transaction.__table__  # type: ignore[attr-defined]
-    given = sa.select(
-        sa.func.unnest(sa.bindparam("row_id", type_=postgresql.ARRAY(table.c.id.type))).label("row_id"),
-        sa.func.unnest(sa.bindparam("number", type_=postgresql.ARRAY(table.c.number.type))).label("number"),
-    ).subquery("given")
-    return table.update().where(table.c.id == given.c.row_id).values(number=given.c.number)
+    session.connection().execute(table.update().where(table.c.id == sa.bindparam("row_id")), numbers)

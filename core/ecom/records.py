@@ -497,7 +497,7 @@ def translate_page(
     for raw in raws:
         try:
             record = translate(raw)
-            if record is not None:
+            if isinstance(record, BaseModel):
                 refuse_nul(record)
         except Exception as exc:  # noqa: BLE001 - any translation bug is this record's error
             try:

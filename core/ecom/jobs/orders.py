@@ -50,8 +50,10 @@ OVERLAP = dt.timedelta(minutes=10)
 #: kept-aside orders asked for per ``fetch_orders_by_id`` call (the driver pages them further)
 RETRY_CHUNK = 500
 #: orders written and committed together: the cart's pages are joined up to this many
-#: (``bench/import_throughput.py``: per-batch costs, a commit above all, fall with its size)
-BATCH = 250
+#: (``bench/import_throughput.py``: per-batch costs, a commit above all, fall with its size; up
+#: to three batches are in memory at once, one read ahead, one being joined, one being written,
+#: and Shopify's orders with their payloads took a sync past 150 MB at 300)
+BATCH = 200
 
 #: an order's binding as the import reads it: ``external_id``, ``local_id`` (its transaction), ``data``
 Binding = sa.Row[Any]

@@ -49,36 +49,33 @@ class ExactDecimal(sa.types.TypeDecorator[Decimal]):
         return dialect.type_descriptor(sa.Numeric(asdecimal=True))
 
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
-        if dialect.name == "sqlite":
-            return self.sqlite_text(value)
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError(f"A money, rate or quantity value must be a Decimal, not the float {value!r}.")
-        number = value if isinstance(value, Decimal) else Decimal(value)
-        if not number.is_finite():
-            raise ValueError(f"{number} cannot be stored: only finite numbers can.")
-        return number
+        return self.sqlite_text(value) if dialect.name == "sqlite" else _exact(value)
 
     @staticmethod
     def sqlite_text(value: Any) -> str | None:
         """The text SQLite keeps for ``value`` (a plain function: ``ecom.jobs.bulk`` calls it for
         every value of a batch, without SQLAlchemy's layers around it)."""
-        if type(value) is Decimal and value.is_finite():
+        if type(value) is Decimal and value.is_finite():  # the usual case first
             return str(value)
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError(f"A money, rate or quantity value must be a Decimal, not the float {value!r}.")
-        number = value if isinstance(value, Decimal) else Decimal(value)
-        if not number.is_finite():
-            raise ValueError(f"{number} cannot be stored: only finite numbers can.")
-        return str(number)
+        number = _exact(value)
+        return None if number is None else str(number)
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         if value is None:
             return None
         return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _exact(value: Any) -> Decimal | None:
+    """``value`` as a finite Decimal to store; a float or a NaN/infinity is refused."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise TypeError(f"A money, rate or quantity value must be a Decimal, not the float {value!r}.")
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{number} cannot be stored: only finite numbers can.")
+    return number
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):

@@ -105,6 +105,23 @@ def test_small_pages_are_joined_into_batches_of_at_least_the_size_asked_keeping_
     assert [o.external_id for o in pages[0].records] == ["1", "2"]  # the driver's pages are not changed
 
 
+def test_joined_pages_closed_early_close_the_drivers_reader():
+    ended = []
+
+    def driver_pages():
+        try:
+            for n in range(10):
+                yield _page([n])
+        finally:
+            ended.append(True)
+
+    reader = driver_pages()  # still referenced here: only an explicit close ends it
+    joined = joined_pages(reader, 2)
+    assert len(next(joined).records) == 2
+    joined.close()
+    assert ended == [True]
+
+
 def _driver_translate(raw):
     """A driver's translation done the core's way: amounts through decimal(), lines inside reading()."""
     lines = []

@@ -444,19 +444,25 @@ def joined_pages(pages: Iterable[Page[T]], at_least: int, *, between: Callable[[
     ``between()`` runs before each page read after the first of a joined page (the job's beat).
     """
     held: Page[T] | None = None
-    for page in pages:
-        if held is None:
-            held = Page(records=list(page.records), failures=list(page.failures), read_at=page.read_at)
-        else:
-            held.records += page.records
-            held.failures += page.failures
-        if len(held.records) >= at_least:
+    source = iter(pages)
+    try:
+        for page in source:
+            if held is None:
+                held = Page(records=list(page.records), failures=list(page.failures), read_at=page.read_at)
+            else:
+                held.records += page.records
+                held.failures += page.failures
+            if len(held.records) >= at_least:
+                yield held
+                held = None
+            elif between is not None:
+                between()
+        if held is not None:
             yield held
-            held = None
-        elif between is not None:
-            between()
-    if held is not None:
-        yield held
+    finally:  # closed early (a job stopped reading): the driver's reader ends now, its files and requests with it
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
 def refuse_nul(record: BaseModel, where: str = "") -> None:

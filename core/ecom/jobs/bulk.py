@@ -36,7 +36,9 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str,
     inserted, when asked (in no particular order: match them on a unique key).
 
     A row the database refuses raises as SQLAlchemy would (``sqlalchemy.exc.IntegrityError``...),
-    and nothing of the statement is written.
+    and a value its column cannot take as the column's type does (a float for money: TypeError);
+    rows already sent by this call (more than one statement's worth) are the caller's savepoint's
+    to take back.
     """
     if not rows:
         return []

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from ecom import hookimpl
-from ecom.drivers import Results
+from ecom.drivers import OrderState, Results, changed_since_import
 from ecom.errors import RejectedError
 from ecom.http import CartHTTP, RateLimitPacer, cart_clock, cursors, default_error_message
 from ecom.records import (
@@ -49,6 +49,7 @@ from ecom.records import (
     StatusUpdate,
     StockLevel,
     WebOrderStatus,
+    moment,
     translate_page,
 )
 from ecom.testing.testcart_fake import FakeTestCart
@@ -151,11 +152,17 @@ def fetch_orders(connection: Connection, since: datetime | None) -> Iterator[Pag
 @hookimpl
 def fetch_orders_by_id(connection: Connection, ids: list[str]) -> Iterator[Page[CartOrder]]:
     with client(connection) as http:
-        for start in range(0, len(ids), PAGE_SIZE):
-            chunk = [i for i in ids[start : start + PAGE_SIZE] if i.isdigit()]
-            if chunk:
-                body = http.get("/orders", params={"ids": ",".join(chunk), "limit": PAGE_SIZE}).json()
-                yield translate_page(body["orders"], order_from_cart, ref=_ref)
+        for raws in _by_id(http, ids):
+            yield translate_page(raws, order_from_cart, ref=_ref)
+
+
+def _by_id(http: CartHTTP, ids: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """The cart's orders with these ids, as it sends them: a request per page of ids (an id that
+    is not a number is none of its orders)."""
+    for start in range(0, len(ids), PAGE_SIZE):
+        chunk = [i for i in ids[start : start + PAGE_SIZE] if i.isdigit()]
+        if chunk:
+            yield http.get("/orders", params={"ids": ",".join(chunk), "limit": PAGE_SIZE}).json()["orders"]
 
 
 @hookimpl
@@ -166,7 +173,12 @@ def fetch_products(connection: Connection, since: datetime | None) -> Iterator[P
 @hookimpl
 def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[PushResult]:
     with client(connection) as http:
-        return [_push_status(http, update) for update in updates]
+
+        def states(ids: list[str]) -> dict[str, OrderState]:  # never touch an order the shop moved on since
+            return {str(raw["id"]): (moment(raw["updated_at"], "updated_at"), raw["status"]) for raws in _by_id(http, ids) for raw in raws}
+
+        left = changed_since_import(updates, states)
+        return [left.get(i) or _push_status(http, update) for i, update in enumerate(updates)]
 
 
 @hookimpl
@@ -225,11 +237,6 @@ def _push_status(http: CartHTTP, update: StatusUpdate) -> PushResult:
             }
             http.post(f"{path}/fulfillments", json=shipment, idempotent=False)  # a retry could ship twice
         else:
-            if update.kind == "cart_status" and update.unchanged_since is not None:
-                order = http.get(path).json()["order"]  # never touch an order the shop moved on since
-                if datetime.fromisoformat(order["updated_at"]) > update.unchanged_since:
-                    message = f"the order changed in the cart since it was imported (now {order['status']})"
-                    return PushResult(ref=update.order_id, ok=True, action="unchanged", message=message)
             status = update.cart_status if update.kind == "cart_status" else PUSHED_STATUS[update.kind]
             http.patch(path, json={"status": status})
     except RejectedError as exc:

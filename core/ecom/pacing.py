@@ -16,6 +16,7 @@ back. A driver says only where its cart reports the bucket (:meth:`LeakyBucketPa
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -32,7 +33,7 @@ class Bucket(NamedTuple):
     throttled: bool = False  #: the request was refused for want of points
 
 
-class LeakyBucketPacer:
+class LeakyBucketPacer(ABC):
     """A :class:`ecom.http.Pacer` for a cart metered by a leaky bucket; a subclass reads the
     cart's report in :meth:`read`. ``clock`` is called at each use (seconds, monotonic).
 
@@ -48,9 +49,9 @@ class LeakyBucketPacer:
         self.requested = 0.0
         self.seen_at = 0.0
 
+    @abstractmethod
     def read(self, response: httpx.Response) -> Bucket | None:
         """The bucket as ``response`` reports it, or None when it says nothing of it."""
-        raise NotImplementedError
 
     def wait(self) -> float:
         """Seconds until the bucket, refilled at the restore rate, holds the last request's cost

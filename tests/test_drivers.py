@@ -10,7 +10,7 @@ import pytest
 
 from ecom import http as ecom_http
 from ecom.drivers import (
-    PollTimeout, Results, all_or_nothing, batches, changed_since_import, chunks, each_record, keeping_alive, missing_permissions, overlapping_offsets, poll, read_pages, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
+    UNREADABLE, PollTimeout, Results, all_or_nothing, batches, changed_since_import, chunks, each_record, keeping_alive, last_change, missing_permissions, overlapping_offsets, poll, read_pages, resolve_refs, retry_stale_refs, send_in_chunks, status_table, status_target,
 )
 from ecom.errors import AuthError, ConfigError, DriverError, RecordError, RejectedError, RetryableError
 from ecom.records import PushResult, RefCache, StatusUpdate, WebOrderStatus
@@ -339,6 +339,18 @@ def test_an_order_not_found_is_left_to_the_write_unless_the_cart_lists_every_ord
 def test_the_words_leave_out_a_status_the_cart_did_not_give():
     [result] = changed_since_import([_after_import("1")], lambda ids: {"1": (IMPORTED + timedelta(hours=1), None)}).values()
     assert result.message == "the order changed in the cart since it was imported"
+
+
+def test_an_order_whose_last_change_cannot_be_read_is_left_alone_and_the_others_go_on():
+    assert last_change("2026-03-01T09:00:01Z") == IMPORTED + timedelta(seconds=1)
+    assert last_change("2026-03-01 09:00:00") == IMPORTED  # no offset: UTC
+    assert last_change(None) is None and last_change("") is None
+    assert last_change("yesterday") == last_change(1234) == UNREADABLE
+    updates = [_after_import("1"), _after_import("2")]
+    left = changed_since_import(updates, lambda ids: {"1": (last_change("31/02/2026"), "processing"), "2": (last_change(None), None)})
+    assert list(left) == [0]  # order 2 says nothing of its last change: left to the write
+    assert left[0].ok and left[0].action == "unchanged"
+    assert left[0].message == "the cart gave the order in a form that cannot be read, so whether it changed since it was imported is unknown"
 
 
 # -- read_pages ----------------------------------------------------------------------------------------

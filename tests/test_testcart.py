@@ -134,6 +134,21 @@ def test_an_order_that_cannot_be_translated_fails_alone(fake: FakeTestCart, conn
     assert failure.ref == "TC-1005" and "teleported" in failure.message
 
 
+def test_a_cart_status_is_set_only_on_orders_readable_and_unchanged_since_import(fake: FakeTestCart, connection) -> None:
+    imported = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    ids = [1003, 1004, 1007]
+    fake.order(1003)["updated_at"] = "the day before yesterday"  # nonsense: in doubt, left alone
+    fake.order(1007)["updated_at"] = "1999-12-31T00:00:00+00:00"  # as it was imported
+    before = {i: fake.order(i)["status"] for i in ids}
+    updates = [StatusUpdate(order_id=str(i), kind="cart_status", cart_status="on_hold", unchanged_since=imported) for i in ids]
+    results = testcart.push_status(connection=connection, updates=updates)
+    assert [(r.ok, r.action) for r in results] == [(True, "unchanged"), (True, "unchanged"), (True, "updated")]
+    assert "cannot be read" in results[0].message and "changed in the cart since it was imported" in results[1].message
+    assert [fake.order(i)["status"] for i in ids] == [before[1003], before[1004], "on_hold"]
+    by_id = [r for r in fake.requests if r.method == "GET" and "ids=" in r.query]
+    assert len(by_id) == 1  # the three read in one request
+
+
 def test_products_are_fetched_with_stock_when_tracked(connection) -> None:
     products = {p.sku: p for p in drain(testcart.fetch_products(connection=connection, since=None)).records}
     assert len(products) == 12

@@ -24,12 +24,12 @@ import contextlib
 import contextvars
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ecom import http as ecom_http
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError, RetryableError
-from ecom.records import Page, PushResult, RefCache, StatusUpdate, WebOrderStatus, translate_page
+from ecom.records import BadValueError, Page, PushResult, RefCache, StatusUpdate, WebOrderStatus, moment, translate_page
 
 K = TypeVar("K")
 G = TypeVar("G", bound=Hashable)
@@ -411,6 +411,20 @@ def overlapping_offsets(
 #: One order as the cart has it now: (its last change, its status in the cart's words or None).
 OrderState = tuple[datetime | None, str | None]
 
+#: The last change of an order whose time the cart gave in a form nobody can read: later than any
+#: import, so the order is left alone rather than changed on a guess (:func:`last_change`).
+UNREADABLE = datetime.max.replace(tzinfo=UTC)
+
+
+def last_change(value: Any) -> datetime | None:
+    """An order's last change as the cart gives it (ISO 8601, no offset read as UTC), for an
+    :data:`OrderState`: None when it gives none; :data:`UNREADABLE` when it is not a time, so one
+    malformed order is left alone instead of failing the others' push."""
+    try:
+        return moment(value, "last change")
+    except BadValueError:
+        return UNREADABLE
+
 
 def changed_since_import(
     updates: Sequence[StatusUpdate] | Mapping[int, StatusUpdate],
@@ -447,6 +461,8 @@ def changed_since_import(
         why = None
         if state is None and gone:
             why = f"{cart} no longer lists the order (trashed or deleted since it was imported)"
+        elif state is not None and state[0] == UNREADABLE:
+            why = f"{cart} gave the order in a form that cannot be read, so whether it changed since it was imported is unknown"
         elif state is not None and state[0] is not None and update.unchanged_since is not None and state[0] > update.unchanged_since:
             why = f"the order changed in {cart} since it was imported" + (f" (now {state[1]})" if state[1] else "")
         if why is not None:

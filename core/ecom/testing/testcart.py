@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from ecom import hookimpl
-from ecom.drivers import OrderState, Results, changed_since_import
+from ecom.drivers import OrderState, Results, changed_since_import, last_change
 from ecom.errors import RejectedError
 from ecom.http import CartHTTP, RateLimitPacer, cart_clock, cursors, default_error_message
 from ecom.records import (
@@ -49,7 +49,6 @@ from ecom.records import (
     StatusUpdate,
     StockLevel,
     WebOrderStatus,
-    moment,
     translate_page,
 )
 from ecom.testing.testcart_fake import FakeTestCart
@@ -175,7 +174,7 @@ def push_status(connection: Connection, updates: list[StatusUpdate]) -> list[Pus
     with client(connection) as http:
 
         def states(ids: list[str]) -> dict[str, OrderState]:  # never touch an order the shop moved on since
-            return {str(raw["id"]): (moment(raw["updated_at"], "updated_at"), raw["status"]) for raws in _by_id(http, ids) for raw in raws}
+            return {str(raw["id"]): (last_change(raw.get("updated_at")), raw.get("status")) for raws in _by_id(http, ids) for raw in raws}
 
         left = changed_since_import(updates, states)
         return [left.get(i) or _push_status(http, update) for i, update in enumerate(updates)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -109,3 +110,17 @@ def test_a_value_in_a_path_stays_one_segment(fake, cart):
     (result,) = cart.push_inventory([StockLevel(sku="../../info?x=", quantity=1)])
     assert not result.ok and "PUT /api/stock/LG-..%2F..%2Finfo%3Fx%3D" in result.message  # as sent on the wire
     assert len(fake.requests) == 1
+
+
+def test_a_cart_status_is_not_set_on_an_order_the_mapping_cannot_read_and_the_others_go_on(fake, cart):
+    readable, garbled = fake.add_order(lines=[("CAP", 1)]), fake.add_order(lines=[("CAP", 1)])
+    garbled["changed"] = "last Tuesday"  # its updated_at does not read: whether it changed since is unknown
+    imported = datetime(2100, 1, 1, tzinfo=UTC)  # both unchanged since, as far as the shop's dates can tell
+    results = cart.push_status([
+        StatusUpdate(order_id=str(o["id"]), kind="cart_status", cart_status="on hold", unchanged_since=imported)
+        for o in (garbled, readable)
+    ])
+    assert [(r.ok, r.action) for r in results] == [(True, "unchanged"), (True, "updated")]
+    assert "cannot be read" in results[0].message
+    assert (garbled["state"], readable["state"]) == ("paid", "on hold")
+    assert [w.path for w in fake.writes()] == [f"/api/orders/{readable['id']}/state"]

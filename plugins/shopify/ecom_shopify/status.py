@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
 from ecom import PushResult, RejectedError, StatusUpdate, drivers
-from ecom.records import BadValueError, moment
 from ecom.graphql import check_user_errors
 from ecom_shopify import queries
 from ecom_shopify.api import Shopify
@@ -39,7 +37,7 @@ def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
 
     def found(order_ids: list[str]) -> dict[str, drivers.OrderState]:
         read = {i: orders.get(order_gid(i) or "") for i in order_ids}
-        return {i: (_updated(o), None) for i, o in read.items() if o is not None}
+        return {i: (drivers.last_change(o.get("updatedAt")), None) for i, o in read.items() if o is not None}
 
     left = {id(updates[i]): result for i, result in drivers.changed_since_import(updates, found, cart="Shopify").items()}
 
@@ -50,14 +48,6 @@ def push(shop: Shopify, updates: list[StatusUpdate]) -> list[PushResult]:
         return left.get(id(update)) or HANDLERS[update.kind](shop, update, order)
 
     return drivers.each_record(updates, send, ref=lambda u: u.order_id)
-
-
-def _updated(order: dict[str, Any]) -> datetime | None:
-    """When Shopify last changed ``order``; a time it cannot read counts as after any import (left alone)."""
-    try:
-        return moment(order.get("updatedAt"), "updatedAt")
-    except BadValueError:
-        return datetime.max.replace(tzinfo=UTC)
 
 
 def order_gid(order_id: str) -> str | None:

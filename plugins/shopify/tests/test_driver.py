@@ -253,6 +253,18 @@ def test_close_cancel_and_tag_with_a_result_per_order(fake: ShopifyFake, connect
     assert [r.action for r in again] == ["unchanged"] * 3 and len(fake.writes()) == writes
 
 
+def test_a_tag_is_not_added_to_an_order_whose_last_change_cannot_be_read(fake: ShopifyFake, connection: Connection) -> None:
+    garbled, readable = open_order(fake, 0), open_order(fake, 1)
+    garbled["updatedAt"] = "not a time"  # a cart's nonsense: whether the merchant changed it since is unknown
+    imported = datetime(2100, 1, 1, tzinfo=UTC)
+    updates = [StatusUpdate(order_id=o["id"], kind="cart_status", cart_status="imported", unchanged_since=imported)
+               for o in (garbled, readable)]
+    results = driver.call("push_status", connection=connection, updates=updates)
+    assert [(r.ok, r.action) for r in results] == [(True, "unchanged"), (True, "updated")]
+    assert "cannot be read" in results[0].message
+    assert "imported" not in (garbled.get("tags") or []) and "imported" in readable["tags"]
+
+
 def test_a_refused_fulfilment_is_that_orders_error_in_shopifys_words(fake: ShopifyFake, connection: Connection) -> None:
     order = open_order(fake)
     order["fulfillmentOrders"][0]["assignedLocation"]["location"] = {"id": "gid://shopify/Location/elsewhere"}

@@ -185,7 +185,8 @@ def _states(http: CartHTTP, ids: list[str]) -> dict[str, drivers.OrderState]:
     for group in drivers.chunks(sorted(ids, key=int), PER_PAGE):
         params = {"include": ",".join(group), "per_page": PER_PAGE, "page": 1}
         for response in http.paginate("/orders", params=params, next_params=page_numbers()):
-            found |= {str(raw.get("id")): (tr.when(raw, "date_modified"), raw.get("status")) for raw in response.json()}
+            found |= {str(raw.get("id")): (drivers.last_change(raw.get("date_modified_gmt") or raw.get("date_modified")), raw.get("status"))
+                      for raw in response.json()}
     return found
 
 

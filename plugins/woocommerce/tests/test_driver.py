@@ -321,3 +321,17 @@ def test_an_unrecognised_key_over_https_suggests_query_string_keys(fake, https):
     with pytest.raises(AuthError, match=r"Sorry, you cannot list resources\..*query_string_auth option") as refused:
         driver.test_connection(connection=stranger, operations=frozenset())
     assert refused.value.status == 401
+
+
+def test_an_order_whose_last_change_cannot_be_read_keeps_its_status_and_the_others_are_set(fake, https):
+    fake.seed(orders=30, seed=1)
+    ids = [str(i) for i, o in fake.orders.items() if o["status"] in ("processing", "pending")][:2]
+    imported = datetime(2000, 1, 1, tzinfo=UTC)  # both changed in the store long after: only the unreadable one is in doubt
+    before = fake.orders[int(ids[0])]["status"]
+    fake.orders[int(ids[0])]["date_modified"] = fake.orders[int(ids[0])]["date_modified_gmt"] = "sometime last week"
+    updates = [StatusUpdate(order_id=i, kind="cart_status", cart_status="wc-on-hold", unchanged_since=imported) for i in ids]
+    fake.orders[int(ids[1])]["date_modified_gmt"] = fake.orders[int(ids[1])]["date_modified"] = "1999-12-31T23:00:00"
+    results = driver.push_status(connection=https, updates=updates, progress=None)
+    assert [(r.ok, r.action) for r in results] == [(True, "unchanged"), (True, "updated")]
+    assert "cannot be read" in results[0].message
+    assert [fake.orders[int(i)]["status"] for i in ids] == [before, "on-hold"]

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 from ecom.auth import credentials
-from ecom.drivers import OrderState, changed_since_import, chunks, each_record, read_pages, status_table
+from ecom.drivers import UNREADABLE, OrderState, changed_since_import, chunks, each_record, read_pages, status_table
 from ecom.errors import ConfigError, DriverError, RecordError, RejectedError
 from ecom.http import CartHTTP, cart_clock
 from ecom.records import (
@@ -120,8 +120,14 @@ class MappedCart:
             return each_record(enumerate(updates), send, ref=lambda indexed: indexed[1].order_id, progress=progress)
 
     def _states(self, ids: list[str]) -> dict[str, OrderState]:
-        """The orders' last changes and statuses, read by id (:func:`ecom.drivers.changed_since_import`)."""
-        return {o.external_id: (o.updated_at, o.cart_status) for page in self.fetch_orders_by_id(ids) for o in page.records}
+        """The orders' last changes and statuses, read by id (:func:`ecom.drivers.changed_since_import`).
+        When the cart sent an order the mapping could not read, the orders not read are taken as
+        changed (:data:`~ecom.drivers.UNREADABLE`): left alone, not changed on a guess."""
+        pages = list(self.fetch_orders_by_id(ids))
+        found: dict[str, OrderState] = {o.external_id: (o.updated_at, o.cart_status) for page in pages for o in page.records}
+        if any(page.failures for page in pages):
+            found |= {i: (UNREADABLE, None) for i in ids if i not in found}
+        return found
 
     def push_inventory(self, levels: list[StockLevel]) -> list[PushResult]:
         write = self._need("stock_push")

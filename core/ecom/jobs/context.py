@@ -84,19 +84,20 @@ class UnlockedDriver:
             self._commit()
 
     def call(self, hook: str, **kwargs: Any) -> Any:
-        self._commit()
-        with keeping_alive(self._commit):
-            result = self._driver.call(hook, **kwargs)
+        result = self._unlocked_call(hook, kwargs)
         return self._pages(result) if isinstance(result, Iterator) else result
 
     def fetch(self, hook: str, *, at_least: int, **kwargs: Any) -> Iterator[Page[Any]]:
         """The pages of fetch hook ``hook``, joined until each holds at least ``at_least`` records
         (:func:`~ecom.records.joined_pages`; joined as they are read ahead, so the next batch is
         read while the job writes the last one)."""
+        pages = self._unlocked_call(hook, kwargs)
+        return self._pages(joined_pages(pages, at_least, between=None if self.read_ahead else self._beat_when_due))
+
+    def _unlocked_call(self, hook: str, kwargs: dict[str, Any]) -> Any:
         self._commit()
         with keeping_alive(self._commit):
-            pages = self._driver.call(hook, **kwargs)
-        return self._pages(joined_pages(pages, at_least, between=None if self.read_ahead else self._beat_when_due))
+            return self._driver.call(hook, **kwargs)
 
     def _pages(self, pages: Iterator[Any]) -> Iterator[Any]:
         if not self.read_ahead:
